@@ -1,0 +1,27 @@
+# The two commands of the README. Both work on a fresh Debian 12 machine as root
+# (or with sudo): they install what is missing first.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+# CI=true turns warnings into errors.
+CMAKE_FLAGS ?= $(if $(filter true,$(CI)),-DSESAM_WERROR=ON,)
+
+.PHONY: all deps build test demo clean
+
+all: build
+
+deps:
+	scripts/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+demo: build
+	scripts/demo $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR)

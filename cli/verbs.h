@@ -1,0 +1,21 @@
+// The verbs of the `sesam` command. Each verb lives in its own file and gets
+// its arguments after the verb name; it returns the process exit code.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace sesam::cli {
+
+using Args = std::span<char* const>;
+
+struct Verb {
+  std::string_view name;
+  std::string_view usage;    // "config-test [--config PATH]"
+  std::string_view summary;  // one line for --help
+  int (*run)(Args args);
+};
+
+int RunConfigTest(Args args);
+
+}  // namespace sesam::cli
