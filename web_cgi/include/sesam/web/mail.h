@@ -1,0 +1,53 @@
+// Outgoing mail: one message per recipient, composed as multipart/alternative
+// (text and HTML), delivered over SMTP by libcurl from a bounded queue.
+//
+// The request path never waits for SMTP: it enqueues and returns, so a known
+// account answers as fast as an unknown one. Worker threads keep the SMTP
+// connection open between messages and retry with backoff while the server is
+// down; every failed delivery is logged (recipient domain and reason, never the
+// link it carried).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "sesam/config.h"
+#include "sesam/status.h"
+
+namespace sesam::web {
+
+// What the reset flow hands over. All fields are plain UTF-8 text from the
+// directory or the templates; the composer encodes them (RFC 2047 subject,
+// quoted-printable or base64 bodies) and refuses CR/LF in header values, so no
+// header can be injected.
+struct MailMessage {
+  std::string to_address;    // exactly one recipient
+  std::string to_name;       // display name, may be empty
+  std::string subject;
+  std::string text_body;
+  std::string html_body;
+  std::string language;      // Content-Language, e.g. "nl"
+};
+
+class Mailer {
+ public:
+  virtual ~Mailer() = default;
+  // Queues `message` for delivery. ResourceExhausted when the queue is full;
+  // InvalidArgument when the message cannot be composed safely.
+  virtual Status Enqueue(MailMessage message) = 0;
+  // Stops accepting, delivers what is queued until `deadline`, then returns.
+  // The number of messages still undelivered is logged.
+  virtual void Shutdown(std::chrono::steady_clock::time_point deadline) = 0;
+};
+
+struct MailerOptions {
+  std::size_t queue_capacity = 10000;
+  unsigned workers = 2;
+};
+
+// The SMTP implementation for `settings` ([mail]).
+Result<std::unique_ptr<Mailer>> MakeSmtpMailer(const config::MailSection& settings,
+                                                MailerOptions options = {});
+
+}  // namespace sesam::web
