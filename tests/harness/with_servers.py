@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""with_servers.py [--slapd] [--smtp] [--web] [--timeout S] -- COMMAND ...
+
+Starts the requested real servers on 127.0.0.1, each in a fresh temp dir, runs
+COMMAND with their coordinates in the environment (see each module's env()),
+and stops them all afterwards. COMMAND's exit status is ours. A watchdog ends
+everything after --timeout seconds, so a hung test never outlives its run.
+"""
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slapd", action="store_true", help="an OpenLDAP server with test accounts")
+    parser.add_argument("--smtp", action="store_true", help="an SMTP sink that stores messages")
+    parser.add_argument("--web", action="store_true",
+                        help="nginx in front of sesam-fcgi (implies --slapd --smtp)")
+    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (for debugging)")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no command given")
+    if args.web:
+        args.slapd = args.smtp = True
+
+    def on_timeout(signum, frame):
+        raise TimeoutError(f"with_servers: command still running after {args.timeout}s")
+
+    signal.signal(signal.SIGALRM, on_timeout)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    signal.alarm(int(args.timeout))
+
+    workdir = tempfile.mkdtemp(prefix="sesam-it-")
+    env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
+    with contextlib.ExitStack() as servers:
+        if args.slapd:
+            from sesam_harness.slapd import Slapd
+            env.update(servers.enter_context(Slapd(workdir)).env())
+        if args.smtp:
+            from sesam_harness.smtp import SmtpSink
+            env.update(servers.enter_context(SmtpSink(workdir)).env())
+        if args.web:
+            from sesam_harness.web import Web
+            env.update(servers.enter_context(Web(workdir, env)).env())
+        process = subprocess.Popen(command, env=env, start_new_session=True)
+        try:
+            code = process.wait()
+        except BaseException:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+    if not args.keep:
+        subprocess.run(["rm", "-rf", workdir], check=False)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
