@@ -40,8 +40,9 @@ int RunGenkey(Args args) {
   if (!status.ok()) {
     std::fprintf(stderr, "sesam genkey: %s\n", status.message().c_str());
     if (status.code() == StatusCode::kAlreadyExists) {
-      std::fprintf(stderr, "sesam genkey: refusing to overwrite; every link mailed with the old "
-                           "key stops working if you remove it\n");
+      std::fprintf(stderr,
+                   "sesam genkey: refusing to overwrite; every link mailed with the old "
+                   "key stops working if you remove it\n");
     }
     return kExitRefused;
   }

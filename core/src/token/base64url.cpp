@@ -31,9 +31,10 @@ std::string Base64UrlEncode(std::string_view bytes) {
   out.reserve((bytes.size() * 4 + 2) / 3);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                                static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                                static_cast<unsigned char>(bytes[i + 2]);
+    const std::uint32_t group =
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+        static_cast<unsigned char>(bytes[i + 2]);
     out.push_back(kAlphabet[(group >> 18) & 63]);
     out.push_back(kAlphabet[(group >> 12) & 63]);
     out.push_back(kAlphabet[(group >> 6) & 63]);
@@ -41,12 +42,14 @@ std::string Base64UrlEncode(std::string_view bytes) {
   }
   const std::size_t rest = bytes.size() - i;
   if (rest == 1) {
-    const std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    const std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i]))
+                                << 16;
     out.push_back(kAlphabet[(group >> 18) & 63]);
     out.push_back(kAlphabet[(group >> 12) & 63]);
   } else if (rest == 2) {
-    const std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                                static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    const std::uint32_t group =
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
     out.push_back(kAlphabet[(group >> 18) & 63]);
     out.push_back(kAlphabet[(group >> 12) & 63]);
     out.push_back(kAlphabet[(group >> 6) & 63]);
@@ -72,7 +75,8 @@ Result<std::string> Base64UrlDecode(std::string_view text) {
   }
   // The 2 or 4 bits left over must be zero: otherwise several spellings would
   // decode to the same bytes.
-  if ((bits & ((1U << bit_count) - 1)) != 0) return Invalid("base64url: non-canonical trailing bits");
+  if ((bits & ((1U << bit_count) - 1)) != 0)
+    return Invalid("base64url: non-canonical trailing bits");
   return out;
 }
 

@@ -86,8 +86,8 @@ Status WriteAll(int fd, const unsigned char* data, std::size_t size) {
 
 Status GenerateKeyFile(const std::string& path, std::size_t bytes) {
   if (bytes < kMinKeySize || bytes > kMaxKeySize) {
-    return InvalidArgumentError("a token key has between " + std::to_string(kMinKeySize) +
-                                " and " + std::to_string(kMaxKeySize) + " bytes");
+    return InvalidArgumentError("a token key has between " + std::to_string(kMinKeySize) + " and " +
+                                std::to_string(kMaxKeySize) + " bytes");
   }
   WipedBuffer key(bytes);
   SESAM_RETURN_IF_ERROR(FillKey(key));

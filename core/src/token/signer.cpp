@@ -166,9 +166,12 @@ std::string Signer::Issue(Claims claims, Clock::time_point now,
   claims.expires_at = claims.issued_at + lifetime.count();
 
   const json payload = {
-      {"sub", claims.subject},  {"jti", claims.id},
-      {"iat", claims.issued_at}, {"exp", claims.expires_at},
-      {"pst", claims.password_state_digest}, {"rnd", claims.round},
+      {"sub", claims.subject},
+      {"jti", claims.id},
+      {"iat", claims.issued_at},
+      {"exp", claims.expires_at},
+      {"pst", claims.password_state_digest},
+      {"rnd", claims.round},
   };
   std::string token(kHeaderSegment);
   token += '.';
@@ -182,7 +185,7 @@ std::string Signer::Issue(Claims claims, Clock::time_point now,
 Result<Claims> Signer::Verify(std::string_view token, Clock::time_point now) const {
   if (token.size() > kMaxTokenSize) return Invalid("too long");
   SESAM_ASSIGN_OR_RETURN(const auto parts, Split(token));
-  if (parts[0] != kHeaderSegment) return Invalid("header is not {\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+  if (parts[0] != kHeaderSegment) return Invalid("header is not the HS256 JWT header");
   const auto signature = crypto::Base64UrlDecode(parts[2]);
   if (!signature.ok()) return Invalid("signature is not base64url");
   if (signature->size() != crypto::kSha256Size) return Invalid("signature has the wrong length");

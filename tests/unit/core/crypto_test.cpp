@@ -44,7 +44,7 @@ TEST_GROUP(Base64Url){};
 // RFC 4648 §10, with the padding removed as §5 allows for base64url.
 TEST(Base64Url, Rfc4648Vectors) {
   const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
       {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
@@ -105,7 +105,7 @@ TEST(Base64Url, RefusesImpossibleLength) {
 TEST(Base64Url, RefusesNonCanonicalTrailingBits) {
   CheckDecodeRefused("Zh");
   CheckDecodeRefused("Zv");
-  CheckDecodeRefused("Zm9");   // "fo" is Zm8
+  CheckDecodeRefused("Zm9");  // "fo" is Zm8
   CheckDecodeRefused("Zm-");
   for (const char* canonical : {"Zg", "Zm8", "-_8"}) {
     CHECK_TRUE(crypto::Base64UrlDecode(canonical).ok());
@@ -173,9 +173,9 @@ TEST(Sha256, KnownDigests) {
                ToHex(crypto::Sha256("abc")).c_str());
   STRCMP_EQUAL("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                ToHex(crypto::Sha256("")).c_str());
-  STRCMP_EQUAL("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
-               ToHex(crypto::Sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))
-                   .c_str());
+  STRCMP_EQUAL(
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+      ToHex(crypto::Sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")).c_str());
 }
 
 TEST_GROUP(HmacSha256){};

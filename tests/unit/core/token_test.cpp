@@ -30,7 +30,9 @@ constexpr std::string_view kKey = "sesam-test-key-0123456789abcdefghij";  // 35 
 constexpr std::string_view kHeaderSegment = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 constexpr std::int64_t kT0 = 1700000000;
 
-Clock::time_point At(std::int64_t seconds) { return Clock::time_point(std::chrono::seconds(seconds)); }
+Clock::time_point At(std::int64_t seconds) {
+  return Clock::time_point(std::chrono::seconds(seconds));
+}
 
 Signer MakeSigner(std::string_view key = kKey) {
   auto signer = Signer::FromKey(SecretString(key));
@@ -135,8 +137,8 @@ TEST(TokenSigner, RoundTripKeepsTheClaimsAndFillsIdAndTimes) {
   claims.id = "caller-set";  // Issue chooses these itself
   claims.issued_at = 1;
   claims.expires_at = 2;
-  const std::string token = signer.Issue(claims, At(kT0) + std::chrono::milliseconds(700),
-                                         std::chrono::seconds(900));
+  const std::string token =
+      signer.Issue(claims, At(kT0) + std::chrono::milliseconds(700), std::chrono::seconds(900));
   CHECK_TRUE(token.size() < token::kMaxTokenSize);
   CHECK_TRUE(token.rfind(std::string(kHeaderSegment) + ".", 0) == 0);
 
@@ -158,7 +160,8 @@ TEST(TokenSigner, RoundTripsAnEmptyRoundAndUnicode) {
   const Signer signer = MakeSigner();
   Claims claims = SampleClaims("6e1a\xc3\xa9-\xe2\x82\xac");
   claims.round = "";
-  const auto verified = signer.Verify(signer.Issue(claims, At(kT0), std::chrono::seconds(60)), At(kT0));
+  const auto verified =
+      signer.Verify(signer.Issue(claims, At(kT0), std::chrono::seconds(60)), At(kT0));
   CHECK_TRUE(verified.ok());
   STRCMP_EQUAL(claims.subject.c_str(), verified->subject.c_str());
   STRCMP_EQUAL("", verified->round.c_str());
@@ -186,8 +189,8 @@ TEST(TokenSigner, TwoIssuesGiveDifferentIds) {
 //   SUB=5f3c2a10-8d4e-4b1a-9c77-0123456789ab
 //   F='{"exp":1700000900,"iat":1700000000,"jti":"%s","pst":"%s","rnd":"round-7","sub":"%s"}'
 //   P=$(printf "$F" "$JTI" "$PST" "$SUB" | b64u)
-//   S=$(printf '%s.%s' "$H" "$P" | openssl dgst -sha256 -mac HMAC -macopt "key:$KEY" -binary | b64u)
-//   echo "$H.$P.$S"
+//   S=$(printf '%s.%s' "$H" "$P" | openssl dgst -sha256 -mac HMAC -macopt "key:$KEY" -binary |
+//   b64u) echo "$H.$P.$S"
 constexpr std::string_view kOpensslToken =
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
     "eyJleHAiOjE3MDAwMDA5MDAsImlhdCI6MTcwMDAwMDAwMCwianRpIjoiQUFFQ0F3UUZCZ2NJQ1FvTERBME9EdyIsInBz"
@@ -205,7 +208,8 @@ TEST(TokenSigner, VerifiesAVectorMadeByOpenssl) {
   LONGS_EQUAL(kT0, claims->issued_at);
   LONGS_EQUAL(kT0 + 900, claims->expires_at);
   // The same openssl run gave PST for StateDigest's input.
-  STRCMP_EQUAL("uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc", claims->password_state_digest.c_str());
+  STRCMP_EQUAL("uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc",
+               claims->password_state_digest.c_str());
   STRCMP_EQUAL("uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc",
                token::StateDigest("userPassword-state-1").c_str());
   // And the payload Issue writes is byte for byte the shape openssl signed:
@@ -274,7 +278,8 @@ TEST(TokenSigner, EveryChangedByteIsRefused) {
       changed[i] = static_cast<char>(value);
       const auto result = signer.Verify(changed, At(kT0));
       if (result.ok() || result.status().reason() != "token.invalid") {
-        FAIL(("accepted a change at " + std::to_string(i) + " to " + std::to_string(value)).c_str());
+        FAIL(
+            ("accepted a change at " + std::to_string(i) + " to " + std::to_string(value)).c_str());
       }
     }
   }
@@ -307,8 +312,10 @@ TEST(TokenSigner, EveryFlippedBitOfTheDecodedSegmentsIsRefused) {
 
 TEST(TokenSigner, SwappedPayloadsAndSignaturesAreRefused) {
   const Signer signer = MakeSigner();
-  const std::string jan = signer.Issue(SampleClaims("uuid-jan"), At(kT0), std::chrono::seconds(900));
-  const std::string piet = signer.Issue(SampleClaims("uuid-piet"), At(kT0), std::chrono::seconds(900));
+  const std::string jan =
+      signer.Issue(SampleClaims("uuid-jan"), At(kT0), std::chrono::seconds(900));
+  const std::string piet =
+      signer.Issue(SampleClaims("uuid-piet"), At(kT0), std::chrono::seconds(900));
   const auto a = Segments(jan);
   const auto b = Segments(piet);
   const auto join = [](std::string_view h, std::string_view p, std::string_view s) {
@@ -410,9 +417,20 @@ TEST(TokenSigner, WrongSegmentCountsAndEmptySegmentsAreRefused) {
   const auto s = Segments(token);
   const std::string h(s[0]), p(s[1]), sig(s[2]);
   const std::string cases[] = {
-      "", ".", "..", "...", h, h + "." + p, h + "." + p + "." + sig + ".",
-      token + "." + sig, token + ".AAAA", "." + p + "." + sig, h + ".." + sig,
-      h + "." + p + ".", h + "." + h + "." + p + "." + sig, h + "." + p + ".." + sig,
+      "",
+      ".",
+      "..",
+      "...",
+      h,
+      h + "." + p,
+      h + "." + p + "." + sig + ".",
+      token + "." + sig,
+      token + ".AAAA",
+      "." + p + "." + sig,
+      h + ".." + sig,
+      h + "." + p + ".",
+      h + "." + h + "." + p + "." + sig,
+      h + "." + p + ".." + sig,
   };
   for (const auto& wrong : cases) CheckInvalid(signer, wrong, wrong.c_str());
 }
@@ -442,20 +460,20 @@ TEST(TokenSigner, ClaimsOfTheWrongShapeAreRefused) {
   const Signer signer = MakeSigner();
   CHECK_TRUE(signer.Verify(SignRaw(kHeader, Payload()), At(kT0)).ok());  // the control
   const std::string payloads[] = {
-      Payload(R"("5f3c")", R"("1700000000")"),                 // iat a string
-      Payload(R"("5f3c")", "1700000000.0"),                    // iat a float
-      Payload(R"("5f3c")", "1700000000", "1700000900.5"),      // exp a float
-      Payload(R"("5f3c")", "1700000000", "1.7000009e9"),       // exp in exponent form
-      Payload(R"("5f3c")", "1700000000", "true"),              // exp a bool
-      Payload(R"("5f3c")", "1700000000", "null"),              // exp null
-      Payload(R"("5f3c")", "1700000000", R"("1700000900")"),   // exp a string
+      Payload(R"("5f3c")", R"("1700000000")"),                     // iat a string
+      Payload(R"("5f3c")", "1700000000.0"),                        // iat a float
+      Payload(R"("5f3c")", "1700000000", "1700000900.5"),          // exp a float
+      Payload(R"("5f3c")", "1700000000", "1.7000009e9"),           // exp in exponent form
+      Payload(R"("5f3c")", "1700000000", "true"),                  // exp a bool
+      Payload(R"("5f3c")", "1700000000", "null"),                  // exp null
+      Payload(R"("5f3c")", "1700000000", R"("1700000900")"),       // exp a string
       Payload(R"("5f3c")", "1700000000", "18446744073709551615"),  // exp beyond int64
       Payload(R"("5f3c")", "1700000000", "99999999999999999999999"),
-      Payload(R"("5f3c")", "1700000901", "1700000900"),        // issued after it expires
-      Payload("12345"),                                        // sub a number
-      Payload(R"("")"),                                        // sub empty
-      Payload(R"(["5f3c"])"),                                  // sub an array
-      Payload(R"({"id":"5f3c"})"),                             // sub an object
+      Payload(R"("5f3c")", "1700000901", "1700000900"),  // issued after it expires
+      Payload("12345"),                                  // sub a number
+      Payload(R"("")"),                                  // sub empty
+      Payload(R"(["5f3c"])"),                            // sub an array
+      Payload(R"({"id":"5f3c"})"),                       // sub an object
       Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0O")"),  // jti 15 B
       Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0ODw==")"),
       Payload(R"("5f3c")", "1700000000", "1700000900", "12"),
@@ -467,13 +485,13 @@ TEST(TokenSigner, ClaimsOfTheWrongShapeAreRefused) {
       R"("pst":"uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc"})",  // rnd missing
       R"({"exp":1700000900,"iat":1700000000,"jti":"AAECAwQFBgcICQoLDA0ODw","rnd":"r",)"
       R"("pst":"uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc"})",  // sub missing
-      Payload().insert(1, R"("admin":true,)"),                 // an extra claim
-      Payload().insert(1, R"("sub":"other",)"),                // sub twice
-      Payload().insert(1, R"("exp":9999999999,)"),             // exp twice
-      Payload() + " x",                                        // trailing garbage
-      Payload() + Payload(),                                   // two objects
-      Payload().insert(1, "/* c */"),                          // a comment
-      Payload("\"5f3c\xff\""),                               // invalid UTF-8
+      Payload().insert(1, R"("admin":true,)"),                    // an extra claim
+      Payload().insert(1, R"("sub":"other",)"),                   // sub twice
+      Payload().insert(1, R"("exp":9999999999,)"),                // exp twice
+      Payload() + " x",                                           // trailing garbage
+      Payload() + Payload(),                                      // two objects
+      Payload().insert(1, "/* c */"),                             // a comment
+      Payload("\"5f3c\xff\""),                                    // invalid UTF-8
       R"(["5f3c",1700000000])",
       "null",
       "1700000900",
@@ -481,7 +499,8 @@ TEST(TokenSigner, ClaimsOfTheWrongShapeAreRefused) {
       "{",
       "",
   };
-  for (const auto& payload : payloads) CheckInvalid(signer, SignRaw(kHeader, payload), payload.c_str());
+  for (const auto& payload : payloads)
+    CheckInvalid(signer, SignRaw(kHeader, payload), payload.c_str());
 }
 
 TEST(TokenSigner, IsUsableFromManyThreads) {
@@ -491,8 +510,8 @@ TEST(TokenSigner, IsUsableFromManyThreads) {
   for (std::size_t t = 0; t < failures.size(); ++t) {
     threads.emplace_back([&signer, &failures, t] {
       for (int i = 0; i < 300; ++i) {
-        const std::string token =
-            signer.Issue(SampleClaims("uuid-" + std::to_string(t)), At(kT0), std::chrono::seconds(60));
+        const std::string token = signer.Issue(SampleClaims("uuid-" + std::to_string(t)), At(kT0),
+                                               std::chrono::seconds(60));
         const auto claims = signer.Verify(token, At(kT0));
         if (!claims.ok() || claims->subject != "uuid-" + std::to_string(t)) ++failures[t];
       }
@@ -527,9 +546,10 @@ TEST(TokenKey, KeyFileMustBePrivate) {
   const auto accepted = Signer::FromKeyFile(dir.Write("private.key", key, 0600));
   CHECK_TRUE_TEXT(accepted.ok(), accepted.status().ToString().c_str());
   // The file's key is the key: a token from it verifies under FromKey(kKey).
-  CHECK_TRUE(MakeSigner().Verify(accepted->Issue(SampleClaims(), At(kT0), std::chrono::seconds(60)),
-                                 At(kT0))
-                 .ok());
+  CHECK_TRUE(
+      MakeSigner()
+          .Verify(accepted->Issue(SampleClaims(), At(kT0), std::chrono::seconds(60)), At(kT0))
+          .ok());
   CHECK_TRUE(Signer::FromKeyFile(dir.Write("readonly.key", key, 0400)).ok());
 }
 
@@ -569,7 +589,8 @@ TEST(GenerateKeyFile, WritesThirtyTwoRandomBytesWithMode0600) {
   CHECK_TRUE_TEXT(signer.ok(), signer.status().ToString().c_str());
   const auto same = Signer::FromKey(SecretString(first_key));
   CHECK_TRUE(same.ok());
-  CHECK_TRUE(same->Verify(signer->Issue(SampleClaims(), At(kT0), std::chrono::seconds(60)), At(kT0)).ok());
+  CHECK_TRUE(
+      same->Verify(signer->Issue(SampleClaims(), At(kT0), std::chrono::seconds(60)), At(kT0)).ok());
 }
 
 TEST(GenerateKeyFile, ModeIs0600EvenUnderARestrictiveUmask) {
