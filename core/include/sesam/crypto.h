@@ -21,10 +21,11 @@ inline constexpr std::size_t kSha256Size = 32;
 // base64url (RFC 4648 §5) without padding: the alphabet A-Z a-z 0-9 - _.
 std::string Base64UrlEncode(std::string_view bytes);
 
-// Strict inverse of Base64UrlEncode: InvalidArgument on any padding ('='),
-// whitespace or character outside the url alphabet, on a length of 4k+1, and on
-// non-canonical trailing bits (the unused low bits of the last character must
-// be zero), so every byte string has exactly one accepted encoding.
+// Strict inverse of Base64UrlEncode: InvalidArgument (reason "base64url.invalid")
+// on any padding ('='), whitespace or character outside the url alphabet, on a
+// length of 4k+1, and on non-canonical trailing bits (the unused low bits of the
+// last character must be zero), so every byte string has exactly one accepted
+// encoding.
 Result<std::string> Base64UrlDecode(std::string_view text);
 
 // Fills `size` bytes at `out` from getrandom(2) (the kernel CSPRNG; blocks

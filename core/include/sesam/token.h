@@ -80,6 +80,6 @@ std::string StateDigest(std::string_view password_state);
 // is below kMinKeySize or above 64 KiB; other failures leave no file behind.
 // config::ReadSecretFile strips a trailing "\n" or "\r", so the last byte is
 // drawn again while it is one of those two (costing 0.011 bits of 256).
-Status GenerateKeyFile(const std::string& path, std::size_t bytes = 32);
+Status GenerateKeyFile(const std::string& path, std::size_t bytes = kMinKeySize);
 
 }  // namespace sesam::token
