@@ -3,7 +3,9 @@
 // library, which links OpenSSL; the PAM module links only `sesam::core` and
 // must not pull them in.
 //
-// Every function is thread-safe and none of them logs its input.
+// Every function is thread-safe and none of them logs its input. Sha256 and
+// HmacSha256 cannot fail short of OpenSSL itself failing (out of memory, no
+// SHA-256 provider); then they log and abort rather than return a wrong value.
 #pragma once
 
 #include <cstddef>
