@@ -219,8 +219,8 @@ class LdapDirectory final : public Directory {
     }
   }
 
-  // crypt / argon2: one modify that deletes the exact old values (and asserts
-  // them), so the server applies it only while the password is unchanged.
+  // crypt / argon2: one modify under an assertion of the exact old values, so
+  // the server applies it only while the password is unchanged.
   Status WriteHashed(Session& session, const Entry& entry, const SecretString& new_password) {
     Result<std::string> value = settings_.password_mode == config::PasswordMode::kCrypt
                                     ? internal::CryptUserPassword(new_password,
@@ -229,13 +229,13 @@ class LdapDirectory final : public Directory {
     if (!value.ok()) return value.status();
     const SecretString hashed(*value);
     WipeString(*value);
-    const std::vector<std::string>& old_values = entry.Values("userPassword");
-    std::vector<Modification> mods;
-    if (!old_values.empty()) mods.push_back({LDAP_MOD_DELETE, "userPassword", old_values});
-    mods.push_back({LDAP_MOD_ADD, "userPassword", {std::string(hashed.view())}});
+    // A replace, not delete-old + add-new: slapd's ppolicy takes a deleted
+    // value for the user's old password in clear text and refuses the hash.
+    std::vector<Modification> mods{{LDAP_MOD_REPLACE, "userPassword", {std::string(hashed.view())}}};
     AddShadowLastChange(entry, mods);
-    internal::WriteResult written = session.Modify(entry.dn, mods, PasswordAssertion(old_values));
-    WipeString(mods[old_values.empty() ? 0 : 1].values[0]);
+    internal::WriteResult written =
+        session.Modify(entry.dn, mods, PasswordAssertion(entry.Values("userPassword")));
+    WipeString(mods[0].values[0]);
     return PasswordWriteStatus(written);
   }
 
