@@ -32,6 +32,21 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
+// `filter` with every "{username}" replaced by `replacement` as is.
+std::string ReplacePlaceholder(std::string_view filter, std::string_view replacement) {
+  constexpr std::string_view kPlaceholder = "{username}";
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t at = filter.find(kPlaceholder); at != std::string_view::npos;
+       at = filter.find(kPlaceholder, start)) {
+    out.append(filter.substr(start, at - start));
+    out.append(replacement);
+    start = at + kPlaceholder.size();
+  }
+  out.append(filter.substr(start));
+  return out;
+}
+
 }  // namespace
 
 std::string EscapeFilterValue(std::string_view value) {
@@ -49,29 +64,10 @@ std::string EscapeFilterValue(std::string_view value) {
 }
 
 std::string ExpandFilter(std::string_view filter, std::string_view username) {
-  constexpr std::string_view kPlaceholder = "{username}";
-  const std::string escaped = EscapeFilterValue(username);
-  std::string out;
-  std::size_t start = 0;
-  for (std::size_t at = filter.find(kPlaceholder); at != std::string_view::npos;
-       at = filter.find(kPlaceholder, start)) {
-    out.append(filter.substr(start, at - start));
-    out += escaped;
-    start = at + kPlaceholder.size();
-  }
-  out.append(filter.substr(start));
-  return out;
+  return ReplacePlaceholder(filter, EscapeFilterValue(username));
 }
 
-std::string ExpandFilterAnyUser(std::string_view filter) {
-  std::string out(filter);
-  constexpr std::string_view kPlaceholder = "{username}";
-  for (std::size_t at = out.find(kPlaceholder); at != std::string::npos;
-       at = out.find(kPlaceholder, at + 1)) {
-    out.replace(at, kPlaceholder.size(), "*");
-  }
-  return out;
-}
+std::string ExpandFilterAnyUser(std::string_view filter) { return ReplacePlaceholder(filter, "*"); }
 
 std::string EscapeDnValue(std::string_view value) {
   std::string out;
