@@ -1,7 +1,6 @@
 // The LDAP Directory against a real slapd started by
 // tests/harness/with_servers.py --slapd (see sesam_harness/slapd.py for the
 // accounts and the SESAM_TEST_LDAP_* variables).
-#include <CppUTest/TestHarness.h>
 #include <ldap.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -17,6 +16,9 @@
 
 #include "sesam/config.h"
 #include "sesam/ldap/directory.h"
+
+// Last: its new/delete macros must not meet the standard headers.
+#include <CppUTest/TestHarness.h>
 
 using sesam::SecretString;
 using sesam::StatusCode;
