@@ -83,12 +83,21 @@ Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settin
     credentials.bv_len = bind_password.size();
     credentials.bv_val = const_cast<char*>(bind_password.c_str());
   }
-  int msgid = 0;
-  rc = ldap_sasl_bind(session->ld_.get(), external ? nullptr : settings.bind_dn.c_str(),
-                      external ? "EXTERNAL" : LDAP_SASL_SIMPLE, &credentials, nullptr, nullptr,
-                      &msgid);
-  if (rc != LDAP_SUCCESS) return session->Fail(rc, "bind to " + uris);
-  WriteResult bound = session->Finish(msgid, "bind to " + uris);
+  // EXTERNAL sends empty credentials, present but zero-length (libldap
+  // leaves out a null bv_val, and slapd then answers "in progress"); a
+  // server that still asks for another round gets it.
+  char nothing[] = "";
+  berval empty{0, nothing};
+  berval* sent = external ? &empty : &credentials;
+  WriteResult bound;
+  for (int round = 0; round < 3; ++round) {
+    int msgid = 0;
+    rc = ldap_sasl_bind(session->ld_.get(), external ? nullptr : settings.bind_dn.c_str(),
+                        external ? "EXTERNAL" : LDAP_SASL_SIMPLE, sent, nullptr, nullptr, &msgid);
+    if (rc != LDAP_SUCCESS) return session->Fail(rc, "bind to " + uris);
+    bound = session->Finish(msgid, "bind to " + uris);
+    if (bound.code != LDAP_SASL_BIND_IN_PROGRESS) break;
+  }
   if (!bound.status.ok()) return bound.status;
   return session;
 }

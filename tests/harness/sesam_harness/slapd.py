@@ -2,7 +2,8 @@
 
 `Slapd(workdir)` is a context manager: entering generates a cn=config (slapadd
 -n0 from an LDIF written here), loads the accounts fixture (slapadd -n1),
-starts slapd on ldap://127.0.0.1:<free port>/ and waits until it answers;
+starts slapd on ldap://127.0.0.1:<free port>/ (and a ldapi:// socket in the
+temp dir) and waits until it answers;
 leaving stops it. slapd daemonizes and is managed through its pid file, so a
 test can stop and restart it mid-run with the control script.
 
@@ -17,6 +18,8 @@ objectClass=sesamAccount.
 
 Environment exported by env():
   SESAM_TEST_LDAP_URI                 ldap://127.0.0.1:PORT
+  SESAM_TEST_LDAP_LDAPI_URI           ldapi://<socket in the temp dir>: a SASL EXTERNAL
+                                      bind by this uid maps to the service account
   SESAM_TEST_LDAP_HOST, _PORT         127.0.0.1 and PORT
   SESAM_TEST_LDAP_BASE                dc=school,dc=test
   SESAM_TEST_LDAP_PEOPLE              ou=people,dc=school,dc=test (the accounts)
@@ -25,7 +28,8 @@ Environment exported by env():
   SESAM_TEST_LDAP_ADMIN_DN            cn=admin,dc=school,dc=test (rootdn)
   SESAM_TEST_LDAP_ADMIN_PASSWORD      its password
   SESAM_TEST_LDAP_USER_PASSWORD       the initial password of every fixture account
-  SESAM_TEST_LDAP_CONTROL             script: `$SESAM_TEST_LDAP_CONTROL stop|start|restart`
+  SESAM_TEST_LDAP_CONTROL             script: `$SESAM_TEST_LDAP_CONTROL stop|start|restart`,
+                                      or pause|resume (SIGSTOP/SIGCONT: a hung server)
   SESAM_TEST_LDAP_SCHEMA_DIR          the schemas/ folder loaded
   SESAM_TEST_CONFIG                   a sesam.conf whose [ldap] section points here
                                       (other sections at their defaults)
@@ -56,6 +60,7 @@ import hashlib
 import os
 import subprocess
 import textwrap
+import urllib.parse
 
 from . import common
 
@@ -194,6 +199,7 @@ def config_ldif(workdir, argon2):
         cn: config
         olcPidFile: {w}/slapd.pid
         olcArgsFile: {w}/slapd.args
+        olcAuthzRegexp: {{0}}"gidNumber=[0-9]+\\+uidNumber={uid},cn=peercred,cn=external,cn=auth" "{bind}"
 
         dn: cn=module{{0}},cn=config
         objectClass: olcModuleList
@@ -242,11 +248,12 @@ def config_ldif(workdir, argon2):
         olcPPolicyDefault: cn=default,ou=policies,{s}
         """).format(w=workdir, mods=MODULE_DIR, modules=modules,
                     includes=includes, s=SUFFIX, admin=ADMIN_DN,
-                    admin_pw=ADMIN_PASSWORD, svc=svc)
+                    admin_pw=ADMIN_PASSWORD, svc=svc, uid=os.getuid(), bind=BIND_DN)
 
 
 CONTROL_SCRIPT = """#!/bin/sh
-# Stops or starts the test slapd: {control} stop|start|restart
+# Stops or starts the test slapd: {control} stop|start|restart|pause|resume
+# (pause: SIGSTOP, the server accepts connections but never answers)
 set -e
 pidfile='{w}/slapd.pid'
 do_stop() {{
@@ -261,7 +268,7 @@ do_stop() {{
   rm -f "$pidfile"
 }}
 do_start() {{
-  {slapd} -F '{w}/slapd.d' -h 'ldap://127.0.0.1:{port}/' -s 0 >>'{w}/slapd.log' 2>&1
+  {slapd} -F '{w}/slapd.d' -h 'ldap://127.0.0.1:{port}/ {ldapi}' -s 0 >>'{w}/slapd.log' 2>&1
   i=0
   until {probe}; do
     i=$((i + 1)); [ $i -gt 400 ] && {{ echo "slapd did not start" >&2; exit 1; }}
@@ -272,7 +279,9 @@ case "$1" in
   stop) do_stop ;;
   start) do_start ;;
   restart) do_stop; do_start ;;
-  *) echo "usage: $0 stop|start|restart" >&2; exit 2 ;;
+  pause) kill -STOP "$(cat "$pidfile")" ;;
+  resume) kill -CONT "$(cat "$pidfile")" ;;
+  *) echo "usage: $0 stop|start|restart|pause|resume" >&2; exit 2 ;;
 esac
 """
 
@@ -304,9 +313,10 @@ class Slapd:
             f.write(BIND_PASSWORD)
         self.control = os.path.join(w, "slapdctl")
         probe = "/usr/bin/python3 -c 'import socket;socket.create_connection((\"127.0.0.1\",%d),0.5)' 2>/dev/null" % self.port
+        self.ldapi = "ldapi://" + urllib.parse.quote(os.path.join(w, "ldapi"), safe="")
         with open(self.control, "w") as f:
             f.write(CONTROL_SCRIPT.format(control=self.control, w=w, slapd=SLAPD, port=self.port,
-                                          probe=probe))
+                                          probe=probe, ldapi=self.ldapi))
         os.chmod(self.control, 0o755)
         self.config = os.path.join(w, "sesam.conf")
         with open(self.config, "w") as f:
@@ -331,12 +341,14 @@ class Slapd:
         return self
 
     def __exit__(self, *exc):
+        subprocess.run([self.control, "resume"], check=False, timeout=60, capture_output=True)
         subprocess.run([self.control, "stop"], check=False, timeout=60)
         return False
 
     def env(self):
         return {
             "SESAM_TEST_LDAP_URI": "ldap://127.0.0.1:%d" % self.port,
+            "SESAM_TEST_LDAP_LDAPI_URI": self.ldapi,
             "SESAM_TEST_LDAP_HOST": "127.0.0.1",
             "SESAM_TEST_LDAP_PORT": str(self.port),
             "SESAM_TEST_LDAP_BASE": SUFFIX,

@@ -367,3 +367,49 @@ TEST(LdapDirectory, StoppedServerIsUnavailableInTimeThenRecovers) {
   }
   CHECK_TRUE(recovered);
 }
+
+TEST(LdapDirectory, HungServerGivesAnErrorInTimeThenRecovers) {
+  auto settings = Settings();
+  auto directory = Make(settings);
+  Find(*directory, "jan.selle");
+  const std::string control = Env("SESAM_TEST_LDAP_CONTROL");
+  LONGS_EQUAL(0, std::system((control + " pause").c_str()));
+  const auto started = std::chrono::steady_clock::now();
+  const auto hung = directory->FindAccount("jan.selle");
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  LONGS_EQUAL(0, std::system((control + " resume").c_str()));
+  CHECK_FALSE(hung.ok());
+  CHECK_TRUE(hung.status().code() == StatusCode::kDeadlineExceeded ||
+             hung.status().code() == StatusCode::kUnavailable);
+  // The request timeout, plus a retry's connect bounded by network_timeout.
+  CHECK_TRUE(elapsed < settings.network_timeout + settings.timeout + std::chrono::milliseconds(500));
+  bool recovered = false;
+  for (int i = 0; i < 100 && !recovered; ++i) {
+    recovered = directory->FindAccount("jan.selle").ok();
+    if (!recovered) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  CHECK_TRUE(recovered);
+}
+
+TEST(LdapDirectory, SaslExternalOverLdapi) {
+  auto settings = Settings();
+  settings.uri = {Env("SESAM_TEST_LDAP_LDAPI_URI")};
+  settings.sasl_mech = "EXTERNAL";
+  settings.bind_dn.clear();
+  settings.bind_password_file.clear();
+  auto directory = Make(settings);
+  const Account account = Find(*directory, "pw.cli");
+  CHECK_TRUE(directory->SetPassword(account, SecretString("Extern-Gezet-5"), account.password_state).ok());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Extern-Gezet-5"));
+}
+
+TEST(LdapDirectory, AdModeIsRefusedWithoutTls) {
+  auto settings = Settings();
+  settings.password_mode = PasswordMode::kAd;
+  auto directory = Make(settings);
+  const Account account = Find(*directory, "pw.down");
+  const auto status = directory->SetPassword(account, SecretString("Nooit-Geschreven-1"),
+                                             account.password_state);
+  LONGS_EQUAL(static_cast<int>(StatusCode::kPermissionDenied), static_cast<int>(status.code()));
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, Env("SESAM_TEST_LDAP_USER_PASSWORD")));
+}
