@@ -96,7 +96,8 @@ std::string MailboxField(std::string_view field_name, const Mailbox& mailbox) {
   const std::string_view name = mailbox.display_name;
   if (IsPlainPhrase(name)) {
     line += name;
-  } else if (IsPrintableAscii(name)) {
+  } else if (IsPrintableAscii(name) && name.find("=?") == std::string_view::npos) {
+    // ("=?" is excluded: many readers decode encoded-words even inside quotes.)
     line += '"';
     for (char ch : name) {
       if (ch == '"' || ch == '\\') line += '\\';
