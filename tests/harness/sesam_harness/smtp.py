@@ -17,7 +17,8 @@ directory, numbered in arrival order (NNNNNN = 000001, 000002, ...):
                "headers": [[name, decoded value], ...], "parts": [{"content_type",
                "charset", "transfer_encoding", "content" (decoded text)}],
                "defects": [...] (Python's email parser, policy=default),
-               "max_line_length" (longest raw line, without CRLF)}
+               "max_line_length" (longest raw line, without CRLF)}; with
+               describe=False (SESAM_SMTP_SINK_DESCRIBE=0) only the first four
 
 Environment exported by env():
   SESAM_TEST_SMTP_HOST         127.0.0.1
@@ -59,7 +60,14 @@ TEST_PASSWORD = "sink-password-7"
 
 
 class SmtpSink:
-    def __init__(self, workdir):
+    def __init__(self, workdir, describe=None):
+        """`describe`: parse each message into its .json (the default). False
+        stores the envelope only, for benchmarks that measure SMTP intake
+        rather than Python's MIME parser; None reads SESAM_SMTP_SINK_DESCRIBE
+        ("0" turns it off)."""
+        if describe is None:
+            describe = os.environ.get("SESAM_SMTP_SINK_DESCRIBE", "1") != "0"
+        self.describe = describe
         self.dir = os.path.join(workdir, "smtp")
         self.mail_dir = os.path.join(self.dir, "mail")
         self.connections = os.path.join(self.dir, "connections")
@@ -72,7 +80,7 @@ class SmtpSink:
         self.process = start(
             ["/usr/bin/python3", os.path.abspath(__file__), "serve", "--port", str(self.port),
              "--mail-dir", self.mail_dir, "--connections", self.connections,
-             "--state", self.state],
+             "--state", self.state] + ([] if self.describe else ["--no-describe"]),
             os.path.join(self.dir, "smtp.log"))
         self._wait_state("up")
         return self
@@ -164,8 +172,9 @@ def _describe(raw):
 class _Store:
     """aiosmtpd handler: writes each message to the mail directory."""
 
-    def __init__(self, mail_dir):
+    def __init__(self, mail_dir, describe):
         self.mail_dir = mail_dir
+        self.describe = describe
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):
@@ -179,7 +188,8 @@ class _Store:
             "connection": getattr(server, "sesam_connection", 0),
             "auth_user": session.auth_data if isinstance(session.auth_data, str) else None,
         }
-        record.update(_describe(raw))
+        if self.describe:
+            record.update(_describe(raw))
         _write_atomically(base + ".json", json.dumps(record, ensure_ascii=False).encode())
         return "250 OK"
 
@@ -195,7 +205,7 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
 def serve(args):
     from aiosmtpd.smtp import SMTP
 
-    handler = _Store(args.mail_dir)
+    handler = _Store(args.mail_dir, args.describe)
     open_connections = set()
     counter = [0]
 
@@ -258,6 +268,7 @@ def main():
     p.add_argument("--mail-dir", required=True)
     p.add_argument("--connections", required=True)
     p.add_argument("--state", required=True)
+    p.add_argument("--no-describe", dest="describe", action="store_false")
     args = parser.parse_args()
     serve(args)
 
