@@ -14,6 +14,8 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"config-test", "config-test [--config PATH]",
      "check the configuration file and report every problem", RunConfigTest},
+    {"check", "check [--user NAME] [--names LIST] [--config PATH] [--json] [--batch]",
+     "check a password from stdin against the policy", RunCheck},
 };
 
 void PrintHelp() {
