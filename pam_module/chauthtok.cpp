@@ -156,11 +156,10 @@ int ChangeAuthtok(Host& host, Phase phase, std::span<const char* const> argv) {
   const i18n::Catalog& catalog = localized.ok() ? *localized : english;
   if (!loaded.ok()) {
     // The user learns that the change cannot happen, and why (a file name,
-    // never a secret); the admin finds the same in the log.
-    if (phase == Phase::kUpdateAuthtok) {
-      host.ShowError(i18n::Format(catalog.Translate(kMsgPolicyBroken),
-                                  {{"reason", loaded.status().message()}}));
-    }
+    // never a secret); the admin finds the same in the log. Said in the
+    // first phase already: Linux-PAM stops there, before any prompt.
+    host.ShowError(
+        i18n::Format(catalog.Translate(kMsgPolicyBroken), {{"reason", loaded.status().message()}}));
     return PAM_SERVICE_ERR;
   }
   if (phase == Phase::kPrelimCheck) return PAM_SUCCESS;
