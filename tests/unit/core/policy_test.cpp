@@ -313,3 +313,17 @@ TEST(Policy, BrowserRulesJsonShape) {
   STRCMP_EQUAL("Au moins 8 caractères", json["messages"]["min_length"].get<std::string>().c_str());
   LONGS_EQUAL(10, json["messages"].size());
 }
+
+TEST(Policy, ShippedNistExampleLoads) {
+  auto loaded = config::Load(std::string(SESAM_SOURCE_DIR) + "/packaging/examples/nist-800-63b.conf",
+                             config::FileChecks::kNo);
+  CHECK_TEXT(loaded.ok(), loaded.status().ToString().c_str());
+  LONGS_EQUAL(15, loaded->policy.min_length);
+  LONGS_EQUAL(0, loaded->policy.min_classes);
+  LONGS_EQUAL(2, loaded->policy.blocklist.size());
+  config::PolicySection s = loaded->policy;
+  s.blocklist = {SESAM_BUILD_BLOCKLIST};  // the HIBP filter is the site's own
+  const Policy nist = Make(s);
+  CHECK_TRUE(nist.Check("correct horse battery staple", {}, kEnglish).accepted);
+  CHECK_FALSE(nist.Check("Xyzzy.Pl0ugh", {}, kEnglish).accepted);
+}
