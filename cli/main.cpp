@@ -18,6 +18,8 @@ constexpr Verb kVerbs[] = {
      "write a new one-time link key (default: [token] key_file)", RunGenkey},
     {"lookup", "lookup USER [--json] [--config PATH]",
      "show the account and every address a reset would mail", RunLookup},
+    {"check", "check [--user NAME] [--names LIST] [--config PATH] [--json] [--batch]",
+     "check a password from stdin against the policy", RunCheck},
 };
 
 void PrintHelp() {
