@@ -277,7 +277,8 @@ TEST(App, EveryKnownAddressGetsItsOwnMessage) {
     CHECK_TRUE(Contains(message.subject, "Sint-Jan"));
   }
   // Dutch by default; the owner is greeted by name, a co-account is told which account.
-  CHECK_TRUE(Contains(messages[0].text_body, "Jan"));
+  CHECK_TRUE(Contains(messages[0].text_body, "Beste Jan,"));
+  CHECK_TRUE(Contains(messages[0].text_body, "je huidige wachtwoord blijft werken"));
   CHECK_TRUE(Contains(messages[1].text_body, "jan.selle"));
   CHECK_TRUE(Contains(messages[2].text_body, "jan.selle"));
   STRCMP_EQUAL("nl", messages[0].language.c_str());
@@ -424,6 +425,7 @@ TEST(App, LanguageFromQuery) {
   const Response french = stack->Send("GET", "/sesam/forgot?lang=fr");
   CHECK_TRUE(Contains(french.body, "<html lang=\"fr\">"));
   CHECK_TRUE(Contains(french.body, "action=\"/sesam/forgot?lang=fr\""));
+  CHECK_TRUE(Contains(french.body, "Mot de passe oublié"));
   const Response dutch = stack->Send("GET", "/sesam/forgot");
   CHECK_TRUE(Contains(dutch.body, "<html lang=\"nl\">"));
 }
