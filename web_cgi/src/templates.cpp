@@ -7,6 +7,7 @@
 namespace sesam::web {
 namespace {
 
+constexpr std::string_view kPartials[] = {"header", "footer"};
 constexpr std::string_view kSuffix = ".mustache";
 constexpr std::string_view kRequired[] = {"header", "footer", "forgot", "sent", "otp",
                                           "link_invalid", "done", "error", "mail_text",
@@ -47,9 +48,10 @@ Result<std::string> Templates::Render(std::string_view name, const TemplateData&
   const auto found = sources_.find(name);
   if (found == sources_.end()) return NotFoundError("no template " + std::string(name));
   TemplateData context = data;
-  for (const auto& [partial_name, source] : sources_) {
-    const std::string* text = &source;
-    context.set(partial_name, kainjow::mustache::partial([text] { return *text; }));
+  // Only the frame is a partial: page names ("error", ...) would shadow data keys.
+  for (const std::string_view partial_name : kPartials) {
+    const std::string* text = &sources_.find(partial_name)->second;
+    context.set(std::string(partial_name), kainjow::mustache::partial([text] { return *text; }));
   }
   kainjow::mustache::mustache tmpl(found->second);
   if (escape == Escape::kNone) tmpl.set_custom_escape([](const std::string& s) { return s; });

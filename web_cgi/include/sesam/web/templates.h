@@ -2,7 +2,7 @@
 // from <datadir>/templates at start-up. Every text in them comes from the code
 // through the gettext catalogs; the templates hold structure only.
 //
-// Partials: {{>header}} and {{>footer}} name other files of the same folder.
+// Partials: {{>header}} and {{>footer}} (header.mustache, footer.mustache).
 // Threading: immutable after Load; Render may run on many threads at once.
 #pragma once
 
