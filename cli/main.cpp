@@ -14,6 +14,8 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"config-test", "config-test [--config PATH]",
      "check the configuration file and report every problem", RunConfigTest},
+    {"send-reset", "send-reset [--config PATH] [--lang LANG] USER",
+     "mail a reset link to every known address of USER (helpdesk)", RunSendReset},
 };
 
 void PrintHelp() {

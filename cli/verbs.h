@@ -17,5 +17,6 @@ struct Verb {
 };
 
 int RunConfigTest(Args args);
+int RunSendReset(Args args);
 
 }  // namespace sesam::cli

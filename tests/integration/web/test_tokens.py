@@ -145,7 +145,8 @@ class Tokens(unittest.TestCase):
         username, _ = add_account(own=["desk@school.test"], coaccounts=["ouder.desk@home.test"])
         mailbox = Mailbox()
         result = subprocess.run([ENV["SESAM_CLI"], "send-reset", "--config",
-                                 ENV["SESAM_TEST_WEB_CONFIG"], username],
+                                 ENV["SESAM_TEST_WEB_CONFIG"], "--datadir",
+                                 ENV["SESAM_WEB_DATADIR"], username],
                                 capture_output=True, text=True)
         self.assertEqual(0, result.returncode, result.stderr)
         messages = mailbox.wait(2)
@@ -153,7 +154,8 @@ class Tokens(unittest.TestCase):
                          {recipients(m)[0] for m in messages})
         self.assertEqual(200, Browser().get(link_path(link_of(messages[0]))).status)
         unknown = subprocess.run([ENV["SESAM_CLI"], "send-reset", "--config",
-                                  ENV["SESAM_TEST_WEB_CONFIG"], "nobody.here"],
+                                  ENV["SESAM_TEST_WEB_CONFIG"], "--datadir",
+                                  ENV["SESAM_WEB_DATADIR"], "nobody.here"],
                                  capture_output=True, text=True)
         self.assertEqual(1, unknown.returncode)
 
