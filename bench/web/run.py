@@ -95,7 +95,8 @@ def main():
         env.update(slapd.env())
         with SmtpSink(workdir) as smtp:
             env.update(smtp.env())
-            with Web(workdir, env, threads=8) as web:
+            with Web(workdir, env, threads=8,
+                     overrides={("web", "ip_limit"): "1000000000/1m"}) as web:
                 env.update(web.env())
                 os.environ.update(env)
                 import webtest
