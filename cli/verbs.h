@@ -17,6 +17,7 @@ struct Verb {
 };
 
 int RunConfigTest(Args args);
+int RunGenkey(Args args);
 int RunSendReset(Args args);
 
 }  // namespace sesam::cli
