@@ -20,6 +20,8 @@ constexpr Verb kVerbs[] = {
      "show the account and every address a reset would mail", RunLookup},
     {"check", "check [--user NAME] [--names LIST] [--config PATH] [--json] [--batch]",
      "check a password from stdin against the policy", RunCheck},
+    {"send-reset", "send-reset [--config PATH] [--lang LANG] USER",
+     "mail a reset link to every known address of USER (helpdesk)", RunSendReset},
 };
 
 void PrintHelp() {

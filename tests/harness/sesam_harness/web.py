@@ -1,0 +1,230 @@
+"""nginx in front of sesam-fcgi, on 127.0.0.1, for integration tests and the demo.
+
+    with Web(workdir, env) as web:          # env: the slapd and smtp env vars
+        env.update(web.env())
+
+`env` must hold the coordinates of a running slapd (SESAM_TEST_LDAP_*, see
+slapd.py) and SMTP sink (SESAM_TEST_SMTP_*). Web writes, in `workdir/web[-NAME]/`:
+
+  sesam.conf     [ldap] and [mail] from those servers, [web] base_url pointing at
+                 nginx, [token] key_file; `overrides` replace single keys, e.g.
+                 {("token", "lifetime"): "3s", ("web", "ip_limit"): "3/10m"}
+  token.key      32 random bytes, mode 0600
+  nginx.conf     nginx as a non-daemon with its own prefix, listening only on
+                 127.0.0.1:<free port>; /sesam/ goes to an upstream of
+                 `processes` sesam-fcgi processes (round robin), each on its own
+                 unix socket; otp paths are kept out of the access log
+  *.log          sesam-fcgi's log (stderr), nginx's access and error logs
+
+Programs come from the build tree: SESAM_FCGI (the sesam-fcgi binary),
+SESAM_WEB_DATADIR (templates/ and static/) and SESAM_LOCALEDIR (catalogs);
+defaults assume the build directory `build/` of this checkout.
+
+env() exports:
+  SESAM_TEST_BASE_URL        [web] base_url, e.g. http://127.0.0.1:PORT/sesam
+  SESAM_TEST_WEB_PORT        nginx's port
+  SESAM_TEST_WEB_CONFIG      the sesam.conf path (for `sesam send-reset --config`)
+  SESAM_TEST_WEB_LOG         sesam-fcgi's log file(s), ':'-separated
+  SESAM_TEST_NGINX_ACCESS_LOG, SESAM_TEST_NGINX_ERROR_LOG
+  SESAM_TEST_TOKEN_KEY       the token key file
+
+stop_fcgi(i) sends SIGTERM to process i and returns its exit status; the test
+for a clean shutdown uses it. Run with Debian's /usr/bin/python3.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from .common import free_port, start, stop, wait_for_port
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_TOP = os.path.abspath(os.path.join(_HERE, "..", "..", ".."))
+
+
+def _build_path(var, *parts):
+    return os.environ.get(var) or os.path.join(_TOP, "build", *parts)
+
+
+def _wait_for_socket(path, process, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"sesam-fcgi exited with {process.returncode} before listening")
+        if os.path.exists(path):
+            with socket.socket(socket.AF_UNIX) as s:
+                try:
+                    s.connect(path)
+                    return
+                except OSError:
+                    pass
+        time.sleep(0.05)
+    raise TimeoutError(f"sesam-fcgi does not listen on {path}")
+
+
+def ldap_section(env):
+    """The [ldap] lines for the slapd harness's server."""
+    lines = {
+        "uri": env["SESAM_TEST_LDAP_URI"],
+        "base": env["SESAM_TEST_LDAP_BASE"],
+        "bind_dn": env["SESAM_TEST_LDAP_BIND_DN"],
+        "bind_password_file": env["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"],
+    }
+    extra = env.get("SESAM_TEST_LDAP_CONFIG_EXTRA", "")
+    for line in extra.splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            lines[key.strip()] = value.strip()
+    return lines
+
+
+class Web:
+    def __init__(self, workdir, env, name="", processes=1, threads=4, overrides=None,
+                 base_url=None, log_level_stderr=True):
+        self.dir = os.path.join(workdir, "web" + (f"-{name}" if name else ""))
+        self.env_in = dict(env)
+        self.processes = processes
+        self.threads = threads
+        self.overrides = dict(overrides or {})
+        self.port = free_port()
+        self.base_url = base_url or f"http://127.0.0.1:{self.port}/sesam"
+        self.fcgi = []
+        self.nginx = None
+        self.sockets = [os.path.join(self.dir, f"fcgi-{i}.sock") for i in range(processes)]
+        self.logs = [os.path.join(self.dir, f"sesam-fcgi-{i}.log") for i in range(processes)]
+
+    # -- configuration -----------------------------------------------------
+    def _config_text(self):
+        env = self.env_in
+        smtp_url = env.get("SESAM_TEST_SMTP_URL") or f"smtp://127.0.0.1:{env['SESAM_TEST_SMTP_PORT']}"
+        sections = {
+            "ldap": ldap_section(env),
+            "mail": {"smtp_url": smtp_url, "starttls": "no",
+                     "from": "Sint-Jan <noreply@school.test>", "timeout": "5s"},
+            "web": {"base_url": self.base_url, "login_url": "http://127.0.0.1/login",
+                    "helpdesk": "helpdesk@school.test", "school_name": "Sint-Jan",
+                    "languages": "nl fr en", "default_language": "nl",
+                    "return_urls": "https://sso.school.test/",
+                    "ip_limit": "100000/1m", "account_limit": "100000/1h"},
+            "token": {"key_file": os.path.join(self.dir, "token.key"), "lifetime": "15m"},
+        }
+        for (section, key), value in self.overrides.items():
+            sections.setdefault(section, {})[key] = value
+        out = []
+        for section, keys in sections.items():
+            out.append(f"[{section}]")
+            out += [f"{key} = {value}" for key, value in keys.items() if value is not None]
+            out.append("")
+        return "\n".join(out)
+
+    def _nginx_conf(self):
+        servers = "\n".join(f"    server unix:{path};" for path in self.sockets)
+        user = "user root root;" if os.geteuid() == 0 else ""
+        d = self.dir
+        return f"""{user}
+worker_processes 2;
+pid {d}/nginx.pid;
+error_log {d}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  client_body_temp_path {d}/tmp/body;
+  fastcgi_temp_path {d}/tmp/fastcgi;
+  proxy_temp_path {d}/tmp/proxy;
+  uwsgi_temp_path {d}/tmp/uwsgi;
+  scgi_temp_path {d}/tmp/scgi;
+  server_tokens off;
+  client_max_body_size 16k;
+  # One-time links are secrets: their paths never reach the access log.
+  map $uri $sesam_loggable {{ ~^/sesam/otp/ 0; default 1; }}
+  access_log {d}/nginx-access.log combined if=$sesam_loggable;
+  upstream sesam_fcgi {{
+{servers}
+  }}
+  server {{
+    listen 127.0.0.1:{self.port};
+    location /sesam/ {{
+      fastcgi_pass sesam_fcgi;
+      fastcgi_keep_conn off;
+      fastcgi_param REQUEST_METHOD $request_method;
+      fastcgi_param REQUEST_URI $request_uri;
+      fastcgi_param QUERY_STRING $query_string;
+      fastcgi_param CONTENT_TYPE $content_type;
+      fastcgi_param CONTENT_LENGTH $content_length;
+      fastcgi_param SCRIPT_NAME $fastcgi_script_name;
+      fastcgi_param REMOTE_ADDR $remote_addr;
+      fastcgi_param SERVER_PROTOCOL $server_protocol;
+      fastcgi_param HTTPS $https if_not_empty;
+    }}
+  }}
+}}
+"""
+
+    # -- processes ---------------------------------------------------------
+    def _start_fcgi(self, i):
+        env = dict(os.environ, SESAM_LOCALEDIR=_build_path("SESAM_LOCALEDIR", "locale"))
+        argv = [_build_path("SESAM_FCGI", "web_cgi", "sesam-fcgi"),
+                "--config", self.config_path, "--listen", "unix:" + self.sockets[i],
+                "--threads", str(self.threads),
+                "--datadir", _build_path("SESAM_WEB_DATADIR", "share", "sesam"),
+                "--log", "stderr"]
+        if os.path.exists(self.sockets[i]):
+            os.unlink(self.sockets[i])
+        process = start(argv, self.logs[i], env=env)
+        _wait_for_socket(self.sockets[i], process)
+        return process
+
+    def __enter__(self):
+        os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
+        key_path = os.path.join(self.dir, "token.key")
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as key:
+            key.write(os.urandom(32))
+        self.config_path = os.path.join(self.dir, "sesam.conf")
+        with open(self.config_path, "w") as conf:
+            conf.write(self._config_text())
+        try:
+            self.fcgi = [self._start_fcgi(i) for i in range(self.processes)]
+            conf_path = os.path.join(self.dir, "nginx.conf")
+            with open(conf_path, "w") as conf:
+                conf.write(self._nginx_conf())
+            self.nginx = start(["nginx", "-p", self.dir, "-c", conf_path,
+                                "-e", os.path.join(self.dir, "nginx-error.log"),
+                                "-g", "daemon off;"],
+                               os.path.join(self.dir, "nginx.out"))
+            wait_for_port(self.port, process=self.nginx)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        stop(self.nginx)
+        for process in self.fcgi:
+            stop(process, timeout=20.0)
+        return False
+
+    def stop_fcgi(self, i=0, timeout=20.0):
+        """SIGTERM to sesam-fcgi number i; returns its exit status."""
+        process = self.fcgi[i]
+        process.send_signal(signal.SIGTERM)
+        return process.wait(timeout)
+
+    def log_text(self):
+        text = ""
+        for path in self.logs:
+            with open(path, errors="replace") as log:
+                text += log.read()
+        return text
+
+    def env(self):
+        return {
+            "SESAM_TEST_BASE_URL": self.base_url,
+            "SESAM_TEST_WEB_PORT": str(self.port),
+            "SESAM_TEST_WEB_CONFIG": self.config_path,
+            "SESAM_TEST_WEB_LOG": ":".join(self.logs),
+            "SESAM_TEST_NGINX_ACCESS_LOG": os.path.join(self.dir, "nginx-access.log"),
+            "SESAM_TEST_NGINX_ERROR_LOG": os.path.join(self.dir, "nginx-error.log"),
+            "SESAM_TEST_TOKEN_KEY": os.path.join(self.dir, "token.key"),
+        }

@@ -1,0 +1,128 @@
+#include "fcgi_server.h"
+
+#include <fcgiapp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "sesam/log.h"
+
+namespace sesam::web {
+namespace {
+
+// Owns an initialised FCGX_Request: whatever path leaves the loop body, the
+// request is finished (its reply flushed and the connection released).
+class AcceptedRequest {
+ public:
+  explicit AcceptedRequest(FCGX_Request& request) : request_(request) {}
+  ~AcceptedRequest() { FCGX_Finish_r(&request_); }
+  AcceptedRequest(const AcceptedRequest&) = delete;
+  AcceptedRequest& operator=(const AcceptedRequest&) = delete;
+
+ private:
+  FCGX_Request& request_;
+};
+
+std::string Param(const FCGX_Request& request, const char* name) {
+  const char* value = FCGX_GetParam(name, request.envp);
+  return value ? value : "";
+}
+
+Request ReadRequest(FCGX_Request& fcgx) {
+  Request request;
+  request.method = Param(fcgx, "REQUEST_METHOD");
+  std::string uri = Param(fcgx, "REQUEST_URI");
+  if (uri.empty()) uri = Param(fcgx, "SCRIPT_NAME") + Param(fcgx, "PATH_INFO");
+  const auto question = uri.find('?');
+  request.path = uri.substr(0, question);
+  request.query = Param(fcgx, "QUERY_STRING");
+  request.content_type = Param(fcgx, "CONTENT_TYPE");
+  request.cookie = Param(fcgx, "HTTP_COOKIE");
+  request.accept_language = Param(fcgx, "HTTP_ACCEPT_LANGUAGE");
+  request.forwarded_for = Param(fcgx, "HTTP_X_FORWARDED_FOR");
+  request.remote_addr = Param(fcgx, "REMOTE_ADDR");
+  if (request.method == "POST") {
+    const std::string length_text = Param(fcgx, "CONTENT_LENGTH");
+    const unsigned long length = std::strtoul(length_text.c_str(), nullptr, 10);
+    if (length > kMaxBodyBytes) {
+      request.body_too_large = true;
+    } else {
+      request.body.resize(length);
+      const int got = FCGX_GetStr(request.body.data(), static_cast<int>(length), fcgx.in);
+      request.body.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    }
+  }
+  return request;
+}
+
+void WriteResponse(FCGX_Request& fcgx, const Request& request, const Response& response) {
+  std::string head = "Status: " + std::to_string(response.status) + " " +
+                     std::string(ReasonPhrase(response.status)) + "\r\n";
+  for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+  head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
+  FCGX_PutStr(head.data(), static_cast<int>(head.size()), fcgx.out);
+  if (request.method != "HEAD" && !response.body.empty()) {
+    FCGX_PutStr(response.body.data(), static_cast<int>(response.body.size()), fcgx.out);
+  }
+}
+
+}  // namespace
+
+Status FcgiServer::Open(const std::string& listen) {
+  if (FCGX_Init() != 0) return InternalError("FCGX_Init failed");
+  if (listen.empty()) {
+    socket_ = 0;  // FCGI_LISTENSOCK_FILENO
+    return Status::Ok();
+  }
+  std::string path = listen;
+  if (path.rfind("unix:", 0) == 0) path = path.substr(5);
+  socket_ = FCGX_OpenSocket(path.c_str(), 128);
+  if (socket_ < 0) return UnavailableError("cannot listen on " + listen);
+  if (listen.rfind("unix:", 0) == 0) {
+    // The web server's group connects; nobody else.
+    ::chmod(path.c_str(), 0660);
+  }
+  return Status::Ok();
+}
+
+void FcgiServer::Run(App& app, unsigned threads) {
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) pool.emplace_back([this, &app] { Serve(app); });
+  for (auto& thread : pool) thread.join();
+}
+
+void FcgiServer::RequestStop() {
+  stopping_ = true;
+  FCGX_ShutdownPending();
+  // Wakes every thread blocked in accept(); requests being served go on.
+  ::shutdown(socket_, SHUT_RDWR);
+}
+
+void FcgiServer::Serve(App& app) {
+  static std::mutex accept_mutex;
+  FCGX_Request fcgx;
+  FCGX_InitRequest(&fcgx, socket_, 0);
+  while (!stopping_) {
+    int accepted;
+    {
+      std::lock_guard lock(accept_mutex);
+      accepted = stopping_ ? -1 : FCGX_Accept_r(&fcgx);
+    }
+    if (accepted < 0) break;
+    AcceptedRequest guard(fcgx);
+    try {
+      const Request request = ReadRequest(fcgx);
+      WriteResponse(fcgx, request, app.Handle(request));
+    } catch (const std::exception& error) {
+      log::Error(std::string("request failed: ") + error.what());
+    }
+  }
+  FCGX_Free(&fcgx, 1);
+}
+
+}  // namespace sesam::web

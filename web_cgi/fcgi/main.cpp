@@ -1,0 +1,181 @@
+// sesam-fcgi [--config PATH] [--listen unix:PATH | HOST:PORT] [--threads N]
+//            [--datadir DIR] [--log syslog|stderr|both]
+//
+// The FastCGI endpoint of the reset flow. SIGTERM or SIGINT: stop accepting,
+// finish the requests in flight, work off queued reset requests and mail for
+// at most kDrainSeconds, exit 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "fcgi_server.h"
+#include "sesam/config.h"
+#include "sesam/i18n.h"
+#include "sesam/ldap/directory.h"
+#include "sesam/log.h"
+#include "sesam/policy.h"
+#include "sesam/token.h"
+#include "sesam/web/app.h"
+#include "sesam/web/mail.h"
+#include "sesam/web/reset_flow.h"
+#include "sesam/web/templates.h"
+#include "csrf.h"
+
+namespace sesam::web {
+namespace {
+
+constexpr int kDrainSeconds = 10;
+
+struct Options {
+  std::string config = std::string(config::DefaultPath());
+  std::string listen;
+  unsigned threads = 8;
+  std::string datadir = SESAM_DATADIR;
+  log::Sink sink = log::Sink::kSyslog;
+};
+
+int Usage(const char* message) {
+  std::fprintf(stderr,
+               "sesam-fcgi: %s\nUsage: sesam-fcgi [--config PATH] [--listen unix:PATH | "
+               "HOST:PORT] [--threads N] [--datadir DIR] [--log syslog|stderr|both]\n",
+               message);
+  return 2;
+}
+
+bool ParseArgs(int argc, char** argv, Options& options, const char*& error) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    const char* v = nullptr;
+    if (arg == "--config" && (v = value())) {
+      options.config = v;
+    } else if (arg == "--listen" && (v = value())) {
+      options.listen = v;
+    } else if (arg == "--datadir" && (v = value())) {
+      options.datadir = v;
+    } else if (arg == "--threads" && (v = value())) {
+      const long threads = std::strtol(v, nullptr, 10);
+      if (threads < 1 || threads > 256) {
+        error = "--threads expects 1 to 256";
+        return false;
+      }
+      options.threads = static_cast<unsigned>(threads);
+    } else if (arg == "--log" && (v = value())) {
+      const std::string sink = v;
+      if (sink == "syslog") {
+        options.sink = log::Sink::kSyslog;
+      } else if (sink == "stderr") {
+        options.sink = log::Sink::kStderr;
+      } else if (sink == "both") {
+        options.sink = log::Sink::kSyslogAndStderr;
+      } else {
+        error = "--log expects syslog, stderr or both";
+        return false;
+      }
+    } else {
+      error = "unknown or incomplete option";
+      return false;
+    }
+  }
+  return true;
+}
+
+int Fail(const Status& status) {
+  log::Error("sesam-fcgi: " + status.ToString());
+  return 1;
+}
+
+int Run(int argc, char** argv) {
+  Options options;
+  const char* error = nullptr;
+  if (!ParseArgs(argc, argv, options, error)) return Usage(error);
+  log::Init("sesam", options.sink);
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto loaded = config::Load(options.config);
+  if (!loaded.ok()) return Fail(loaded.status());
+  const config::Config& config = *loaded;
+  if (config.web.base_url.empty()) return Fail(InvalidArgumentError("[web] base_url is not set"));
+
+  auto key = config::ReadSecretFile(config.token.key_file);
+  if (!key.ok()) return Fail(key.status());
+  const SecretString csrf_key = csrf::DeriveKey(key->view());
+  auto signer = token::Signer::FromKey(std::move(key).value());
+  if (!signer.ok()) return Fail(signer.status());
+  auto policy = policy::Policy::Create(config.policy);
+  if (!policy.ok()) return Fail(policy.status());
+  auto templates = Templates::Load(options.datadir + "/templates");
+  if (!templates.ok()) return Fail(templates.status());
+  auto directory = ldap::MakeLdapDirectory(config.ldap);
+  if (!directory.ok()) return Fail(directory.status());
+  auto mailer = MakeSmtpMailer(config.mail);
+  if (!mailer.ok()) return Fail(mailer.status());
+  i18n::Translations translations(i18n::LocaleDir());
+
+  ResetFlow flow(ResetFlowDeps{&config, directory->get(), mailer->get(), &*signer, &translations,
+                               &*templates});
+  ResetQueue queue(flow, 10000, 2);
+  AppDeps deps;
+  deps.config = &config;
+  deps.directory = directory->get();
+  deps.signer = &*signer;
+  deps.policy = &*policy;
+  deps.translations = &translations;
+  deps.templates = &*templates;
+  deps.reset_queue = &queue;
+  deps.csrf_key = &csrf_key;
+  deps.static_dir = options.datadir + "/static";
+  App app(std::move(deps));
+
+  FcgiServer server;
+  if (Status opened = server.Open(options.listen); !opened.ok()) return Fail(opened);
+  std::thread signal_thread([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    log::Info(std::string("sesam-fcgi: ") + strsignal(signal_number) + ", finishing");
+    server.RequestStop();
+  });
+  log::Info("sesam-fcgi: serving " + config.web.base_url + " with " +
+            std::to_string(options.threads) + " threads");
+  server.Run(app, options.threads);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kDrainSeconds);
+  queue.Shutdown(deadline);
+  (*mailer)->Shutdown(deadline);
+  // The signal thread has returned when Run returned through RequestStop;
+  // otherwise (a listen error) wake it so it can be joined.
+  if (signal_thread.joinable()) {
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+  }
+  log::Info("sesam-fcgi: stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace sesam::web
+
+int main(int argc, char** argv) {
+  try {
+    return sesam::web::Run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fputs("sesam-fcgi: out of memory\n", stderr);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "sesam-fcgi: internal error: %s\n", error.what());
+  }
+  return 1;
+}

@@ -1,0 +1,114 @@
+// The work behind "forgot password": find the account, match the typed
+// address, count the round against the per-account limit, and mail a link to
+// EVERY known address of the account (own and co-account), one message per
+// recipient. Shared by sesam-fcgi (through ResetQueue, off the response path)
+// and `sesam send-reset` (the helpdesk).
+//
+// Threading: ResetFlow is stateless apart from its dependencies, which are
+// themselves thread-safe; HandleForgot may run on several threads at once.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "sesam/config.h"
+#include "sesam/i18n.h"
+#include "sesam/ldap/directory.h"
+#include "sesam/token.h"
+#include "sesam/web/mail.h"
+#include "sesam/web/templates.h"
+
+namespace sesam::web {
+
+struct ForgotRequest {
+  std::string username;   // as typed
+  std::string email;      // as typed
+  std::string client_ip;  // for the audit log
+  std::string language;   // of the messages
+};
+
+enum class ForgotOutcome {
+  kMailed,          // every address got a message (mailed > 0)
+  kNoAccount,       // no single account has that username
+  kNoAddressMatch,  // the account exists, the address is not one of its own
+  kLimited,         // the per-account limit refused a new round
+  kDirectoryError,  // the directory could not be asked
+  kMailError,       // no message could be queued
+};
+
+struct ForgotResult {
+  ForgotOutcome outcome = ForgotOutcome::kNoAccount;
+  int mailed = 0;
+};
+
+struct ResetFlowDeps {
+  const config::Config* config = nullptr;
+  ldap::Directory* directory = nullptr;
+  Mailer* mailer = nullptr;
+  const token::Signer* signer = nullptr;
+  i18n::Translations* translations = nullptr;
+  const Templates* templates = nullptr;
+  std::function<token::Clock::time_point()> now = [] { return token::Clock::now(); };
+};
+
+// "  Jan@School.BE " and "jan@school.be" match: trimmed, ASCII case folded.
+bool SameAddress(std::string_view typed, std::string_view known);
+
+class ResetFlow {
+ public:
+  explicit ResetFlow(ResetFlowDeps deps) : deps_(std::move(deps)) {}
+
+  // The whole request; writes one audit line (username as typed, client IP,
+  // outcome). Never logs a token or a link.
+  ForgotResult HandleForgot(const ForgotRequest& request);
+
+  // Begins a round for `account` (per-account limit: ResourceExhausted) and
+  // queues one message per known address. Returns the number queued.
+  Result<int> SendLinks(const ldap::Account& account, std::string_view language);
+
+ private:
+  ResetFlowDeps deps_;
+};
+
+// A bounded queue of forgot requests worked off by background threads, so
+// POST forgot answers before any directory, limit or mail work is done.
+class ResetQueue {
+ public:
+  ResetQueue(ResetFlow& flow, std::size_t capacity, unsigned workers);
+  ~ResetQueue();
+  ResetQueue(const ResetQueue&) = delete;
+  ResetQueue& operator=(const ResetQueue&) = delete;
+
+  // Never blocks. When the queue is full the request is dropped and logged
+  // (the visitor still gets the same answer).
+  void Submit(ForgotRequest request);
+  // Blocks until the queue is empty and no worker is busy.
+  void WaitIdle();
+  // Stops accepting, works off what is queued until `deadline`, logs what is
+  // left, and joins the workers. Idempotent.
+  void Shutdown(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  void Work();
+
+  ResetFlow& flow_;
+  const std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<ForgotRequest> queue_;
+  std::size_t busy_ = 0;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace sesam::web

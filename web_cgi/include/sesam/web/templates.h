@@ -1,0 +1,38 @@
+// Page and mail templates (mustache, kainjow's header-only library), read once
+// from <datadir>/templates at start-up. Every text in them comes from the code
+// through the gettext catalogs; the templates hold structure only.
+//
+// Partials: {{>header}} and {{>footer}} (header.mustache, footer.mustache).
+// Threading: immutable after Load; Render may run on many threads at once.
+#pragma once
+
+#include <kainjow/mustache.hpp>
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "sesam/status.h"
+
+namespace sesam::web {
+
+using TemplateData = kainjow::mustache::data;
+
+enum class Escape { kHtml, kNone };
+
+class Templates {
+ public:
+  // Reads every "*.mustache" file of `dir`. NotFound when the folder or one of
+  // the required templates is missing; InvalidArgument for a syntax error.
+  static Result<Templates> Load(const std::string& dir);
+
+  // Renders template `name` (file name without ".mustache"). kNone is for the
+  // plain-text mail body, where HTML escaping would garble names.
+  Result<std::string> Render(std::string_view name, const TemplateData& data,
+                             Escape escape = Escape::kHtml) const;
+
+ private:
+  std::map<std::string, std::string, std::less<>> sources_;
+};
+
+}  // namespace sesam::web

@@ -1,0 +1,24 @@
+#include "audit.h"
+
+#include <cstdio>
+
+namespace sesam::web {
+
+std::string LogSafe(std::string_view text) {
+  constexpr std::size_t kMax = 64;
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f || c == '\'' || c == '\\') {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (text.size() > kMax) out += "...";
+  return out;
+}
+
+}  // namespace sesam::web

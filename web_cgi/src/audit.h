@@ -1,0 +1,13 @@
+// Values typed by visitors end up in the audit log; this keeps them on one
+// line and short, so a username cannot forge or flood log entries.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sesam::web {
+
+// Control characters and quotes escaped as \xNN, cut at 64 bytes ("..." added).
+std::string LogSafe(std::string_view text);
+
+}  // namespace sesam::web

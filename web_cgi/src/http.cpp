@@ -1,0 +1,147 @@
+// Request parsing kept strict on purpose: a form that arrives with repeated,
+// array-style or unknown fields did not come from our pages, and accepting the
+// first or last copy is how parameter-pollution bugs start.
+#include "sesam/web/http.h"
+
+#include <algorithm>
+
+#include "sesam/utf8.h"
+
+namespace sesam::web {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%') {
+      if (i + 2 >= text.size()) {
+        return InvalidArgumentError("incomplete percent escape");
+      }
+      const int high = HexValue(text[i + 1]);
+      const int low = HexValue(text[i + 2]);
+      if (high < 0 || low < 0) return InvalidArgumentError("bad percent escape");
+      out.push_back(static_cast<char>(high * 16 + low));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (!utf8::Decode(out).ok()) return InvalidArgumentError("field is not valid UTF-8");
+  return out;
+}
+
+}  // namespace
+
+void Response::SetHeader(std::string name, std::string value) {
+  for (auto& [existing, existing_value] : headers) {
+    if (existing == name) {
+      existing_value = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+std::optional<std::string_view> Response::Header(std::string_view name) const {
+  for (const auto& [existing, value] : headers) {
+    if (existing == name) return value;
+  }
+  return std::nullopt;
+}
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 303: return "See Other";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 410: return "Gone";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+Result<Fields> ParseForm(std::string_view body, const std::vector<std::string_view>& allowed,
+                         UnknownFields unknown) {
+  Fields fields;
+  if (body.empty()) return fields;
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    std::size_t end = body.find('&', start);
+    if (end == std::string_view::npos) end = body.size();
+    const std::string_view pair = body.substr(start, end - start);
+    start = end + 1;
+    if (pair.empty()) return InvalidArgumentError("empty field");
+    const std::size_t equals = pair.find('=');
+    SESAM_ASSIGN_OR_RETURN(std::string name, PercentDecode(pair.substr(0, equals)));
+    std::string_view raw_value =
+        equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    SESAM_ASSIGN_OR_RETURN(std::string value, PercentDecode(raw_value));
+    const bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end();
+    if (!known) {
+      if (unknown == UnknownFields::kReject) {
+        return InvalidArgumentError("unexpected field '" + name + "'");
+      }
+      continue;
+    }
+    if (!fields.emplace(std::move(name), std::move(value)).second) {
+      return InvalidArgumentError("repeated field");
+    }
+    if (end == body.size()) break;
+  }
+  return fields;
+}
+
+std::optional<std::string> CookieValue(std::string_view cookie_header, std::string_view name) {
+  std::optional<std::string> found;
+  std::size_t start = 0;
+  while (start < cookie_header.size()) {
+    std::size_t end = cookie_header.find(';', start);
+    if (end == std::string_view::npos) end = cookie_header.size();
+    std::string_view pair = cookie_header.substr(start, end - start);
+    start = end + 1;
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const std::size_t equals = pair.find('=');
+    if (equals == std::string_view::npos || pair.substr(0, equals) != name) continue;
+    if (found) return std::nullopt;  // two cookies of one name: trust neither
+    found = std::string(pair.substr(equals + 1));
+  }
+  return found;
+}
+
+std::string UrlEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xF]);
+    }
+  }
+  return out;
+}
+
+}  // namespace sesam::web

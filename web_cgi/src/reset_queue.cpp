@@ -1,0 +1,69 @@
+#include <exception>
+
+#include "sesam/log.h"
+#include "sesam/web/reset_flow.h"
+
+namespace sesam::web {
+
+ResetQueue::ResetQueue(ResetFlow& flow, std::size_t capacity, unsigned workers)
+    : flow_(flow), capacity_(capacity) {
+  for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
+}
+
+ResetQueue::~ResetQueue() { Shutdown(std::chrono::steady_clock::now()); }
+
+void ResetQueue::Submit(ForgotRequest request) {
+  std::lock_guard lock(mutex_);
+  if (stopping_ || queue_.size() >= capacity_) {
+    log::Error("reset request dropped: the request queue is full or shutting down");
+    return;
+  }
+  queue_.push_back(std::move(request));
+  wake_.notify_one();
+}
+
+void ResetQueue::WaitIdle() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return queue_.empty() && busy_ == 0; });
+}
+
+void ResetQueue::Shutdown(std::chrono::steady_clock::time_point deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && workers_.empty()) return;
+    stopping_ = true;
+    deadline_ = deadline;
+  }
+  wake_.notify_all();
+  for (auto& worker : workers_) worker.join();
+  workers_.clear();
+  std::lock_guard lock(mutex_);
+  if (!queue_.empty()) {
+    log::Warning("shutdown: " + std::to_string(queue_.size()) +
+                 " reset request(s) not handled before the deadline");
+    queue_.clear();
+  }
+}
+
+void ResetQueue::Work() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty() || (stopping_ && std::chrono::steady_clock::now() >= deadline_)) return;
+    ForgotRequest request = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
+    lock.unlock();
+    try {
+      (void)flow_.HandleForgot(request);
+    } catch (const std::exception& error) {
+      log::Error(std::string("reset request failed: internal error: ") + error.what());
+    }
+    WipeString(request.email);
+    lock.lock();
+    --busy_;
+    if (queue_.empty() && busy_ == 0) idle_.notify_all();
+  }
+}
+
+}  // namespace sesam::web

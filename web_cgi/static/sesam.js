@@ -1,0 +1,66 @@
+// Live check marks on the change form. The server renders the same list and
+// judges the password again on Save; this script only gives early feedback.
+// It reads the rules from policy.json (same origin) and evaluates what a
+// browser can: lengths in code points, classes by Unicode category.
+"use strict";
+(function () {
+  const form = document.getElementById("change");
+  if (!form || !window.fetch) return;
+  const rules = document.getElementById("rules");
+  const password = document.getElementById("password");
+  const password2 = document.getElementById("password2");
+  const username = form.dataset.username || "";
+  const words = { ok: rules.dataset.ok, fail: rules.dataset.fail, todo: rules.dataset.todo };
+  const marks = { ok: "\u2713", fail: "\u2717", todo: "\u25CB" };
+
+  function setState(id, state) {
+    document.querySelectorAll('li[data-rule="' + id + '"]').forEach(function (item) {
+      item.className = state;
+      item.querySelector(".mark").textContent = marks[state];
+      item.querySelector(".state").textContent = words[state];
+    });
+  }
+
+  function maxRun(text) {
+    let best = 0, run = 0, last = null;
+    for (const ch of text) {
+      run = ch === last ? run + 1 : 1;
+      last = ch;
+      best = Math.max(best, run);
+    }
+    return best;
+  }
+
+  function evaluate(policy) {
+    const pw = password.value;
+    const length = [...pw].length;
+    const classes = {
+      class_lower: /\p{Ll}/u.test(pw),
+      class_upper: /\p{Lu}/u.test(pw),
+      class_digit: /\p{Nd}/u.test(pw),
+      class_other: /[^\p{Ll}\p{Lu}\p{Nd}]/u.test(pw),
+    };
+    const count = Object.values(classes).filter(Boolean).length;
+    const verdicts = {
+      min_length: length >= policy.min_length,
+      max_length: length <= policy.max_length,
+      classes: count >= policy.min_classes,
+      max_repeat: !policy.max_repeat || maxRun(pw) <= policy.max_repeat,
+      username: !username || !pw.toLowerCase().includes(username.toLowerCase()),
+    };
+    Object.assign(verdicts, classes);
+    const empty = pw.length === 0;
+    for (const id in verdicts) setState(id, empty ? "todo" : verdicts[id] ? "ok" : "fail");
+    const repeated = password2.value.length > 0 && password2.value === pw;
+    setState("match", password2.value.length === 0 ? "todo" : repeated ? "ok" : "fail");
+  }
+
+  fetch(form.dataset.policy, { credentials: "same-origin" })
+    .then(function (response) { return response.ok ? response.json() : Promise.reject(); })
+    .then(function (policy) {
+      const update = function () { evaluate(policy); };
+      password.addEventListener("input", update);
+      password2.addEventListener("input", update);
+    })
+    .catch(function () { /* no live marks; the server still checks on Save */ });
+})();
