@@ -17,10 +17,17 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
-test: build
+# The browser tests' and the demo's npm packages (pinned in the lockfile; no
+# browser download: the tests drive Debian's chromium). Again when the lockfile changes.
+E2E_MODULES = tests/e2e/node_modules/.package-lock.json
+$(E2E_MODULES): tests/e2e/package-lock.json tests/e2e/package.json | deps
+	cd tests/e2e && npm ci --no-audit --no-fund
+	touch $@
+
+test: build $(E2E_MODULES)
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
-demo: build
+demo: build $(E2E_MODULES)
 	scripts/demo $(BUILD_DIR)
 
 clean:

@@ -119,7 +119,9 @@ def ldif_line(attribute, value):
     return "%s:: %s" % (attribute, base64.b64encode(value.encode()).decode())
 
 
-def accounts_ldif():
+def accounts_ldif(people=None):
+    """The base entries, the service account, the policies and the accounts:
+    the fixture below, or `people` (LDIF text of entries under ou=people)."""
     entries = [textwrap.dedent("""\
         dn: {s}
         objectClass: dcObject
@@ -166,6 +168,8 @@ def accounts_ldif():
         pwdMinAge: 3600
         pwdCheckQuality: 1
         """).format(s=SUFFIX, bind=BIND_DN, bind_pw=ssha(BIND_PASSWORD))]
+    if people is not None:
+        return "\n".join(entries + [people])
     for number, (uid, rdn, cn, given, sn, own, co, extra) in enumerate(ACCOUNTS):
         dn = (rdn or "uid=" + uid) + "," + PEOPLE
         lines = [ldif_line("dn", dn), "objectClass: inetOrgPerson", "objectClass: posixAccount",
@@ -287,8 +291,11 @@ esac
 
 
 class Slapd:
-    def __init__(self, workdir):
+    def __init__(self, workdir, people=None):
+        """`people`: LDIF text of the accounts to load instead of the fixture
+        (the demo school, packaging/demo/school.ldif)."""
         self.workdir = os.path.join(workdir, "slapd")
+        self.people = people
         self.port = None
 
     def __enter__(self):
@@ -301,7 +308,7 @@ class Slapd:
         with open(os.path.join(w, "config.ldif"), "w") as f:
             f.write(config_ldif(w, argon2))
         with open(os.path.join(w, "accounts.ldif"), "w") as f:
-            f.write(accounts_ldif())
+            f.write(accounts_ldif(self.people))
         for args in (["-n0", "-F", w + "/slapd.d", "-l", w + "/config.ldif"],
                      ["-n1", "-F", w + "/slapd.d", "-l", w + "/accounts.ldif"]):
             result = subprocess.run([SLAPADD, "-q"] + args, capture_output=True, text=True)
