@@ -16,6 +16,8 @@ constexpr Verb kVerbs[] = {
      "check the configuration file and report every problem", RunConfigTest},
     {"lookup", "lookup USER [--json] [--config PATH]",
      "show the account and every address a reset would mail", RunLookup},
+    {"genkey", "genkey [--output PATH] [--config PATH]",
+     "write a new one-time link key (default: [token] key_file)", RunGenkey},
 };
 
 void PrintHelp() {

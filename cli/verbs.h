@@ -18,5 +18,6 @@ struct Verb {
 
 int RunConfigTest(Args args);
 int RunLookup(Args args);
+int RunGenkey(Args args);
 
 }  // namespace sesam::cli
