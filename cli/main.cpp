@@ -14,6 +14,8 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"config-test", "config-test [--config PATH]",
      "check the configuration file and report every problem", RunConfigTest},
+    {"genkey", "genkey [--output PATH] [--config PATH]",
+     "write a new one-time link key (default: [token] key_file)", RunGenkey},
 };
 
 void PrintHelp() {

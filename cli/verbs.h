@@ -17,5 +17,6 @@ struct Verb {
 };
 
 int RunConfigTest(Args args);
+int RunGenkey(Args args);
 
 }  // namespace sesam::cli

@@ -112,11 +112,10 @@ std::string LocaleDir() {
 }
 
 std::string LanguageFromEnvironment() {
-  const auto language_of = [](std::string_view locale) -> std::string {
+  const auto language_of = [](std::string_view locale) -> std::string_view {
     // "nl_BE.UTF-8@euro" -> "nl"; "nl:fr" -> "nl"
-    std::string language(locale.substr(0, locale.find_first_of("_.@:")));
-    if (language == "C" || language == "POSIX") return "";
-    return language;
+    const std::string_view language = locale.substr(0, locale.find_first_of("_.@:"));
+    return language == "C" || language == "POSIX" ? std::string_view() : language;
   };
   // gettext ignores LANGUAGE under the C locale; we do not, because programs
   // that load PAM modules (pamtester, some display managers) never call
@@ -124,8 +123,8 @@ std::string LanguageFromEnvironment() {
   for (const char* name : {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"}) {
     const char* value = std::getenv(name);
     if (value == nullptr || *value == '\0') continue;
-    const std::string language = language_of(value);
-    if (!language.empty()) return language;
+    const std::string_view language = language_of(value);
+    if (!language.empty()) return std::string(language);
     if (std::string_view(name) != "LANGUAGE") break;  // an explicit C locale means English
   }
   return "en";
