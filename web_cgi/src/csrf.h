@@ -18,7 +18,7 @@ inline constexpr std::string_view kCookieName = "sesam_csrf";
 // HMAC-SHA256(token_key, "sesam csrf v1"): a separate key per purpose.
 SecretString DeriveKey(std::string_view token_key);
 
-// 128 random bits, hex.
+// 128 random bits, base64url.
 std::string NewCookieValue();
 
 // Whether `value` looks like something NewCookieValue made.

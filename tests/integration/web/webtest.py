@@ -37,7 +37,7 @@ class Reply:
         return [(k.lower(), v) for k, v in self.headers if k.lower() not in ("date", "set-cookie")]
 
     def csrf(self):
-        match = re.search(r'name="csrf" value="([0-9a-f]+)"', self.body)
+        match = re.search(r'name="csrf" value="([A-Za-z0-9_-]+)"', self.body)
         return match.group(1) if match else None
 
 

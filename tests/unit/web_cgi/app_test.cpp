@@ -99,7 +99,7 @@ struct Stack {
 
   static std::string FormCsrf(const std::string& html) {
     std::smatch match;
-    if (!std::regex_search(html, match, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\""))) {
+    if (!std::regex_search(html, match, std::regex("name=\"csrf\" value=\"([A-Za-z0-9_-]+)\""))) {
       return "";
     }
     return match[1];
