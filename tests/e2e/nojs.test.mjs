@@ -26,7 +26,7 @@ test("without JavaScript: 400 for a bad address, 422 marks, Save, done, bind", a
     page.click("form button[type=submit]"),
   ]);
   assert.equal(refused.status(), 400);
-  await page.waitForLoadState();
+  await page.waitForSelector("#form-error");
   assert.equal(await page.textContent("#form-error"), tr("nl", "A valid e-mail address is required."));
   assert.equal(await page.inputValue("#username"), JAN.uid, "the username is kept");
   await screenshots(page, "forgot-invalid");
@@ -48,7 +48,7 @@ test("without JavaScript: 400 for a bad address, 422 marks, Save, done, bind", a
     page.click("form button[type=submit]"),
   ]);
   assert.equal(mismatch.status(), 422);
-  await page.waitForLoadState();
+  await page.waitForSelector("#form-error");
   const judged = await marks(page);
   assert.equal(judged.match, "fail");
   assert.equal(judged.min_length, "ok");
