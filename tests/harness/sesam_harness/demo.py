@@ -331,7 +331,9 @@ def main():
     args = parser.parse_args()
     # nginx and slapd live in /usr/sbin, which a user's PATH may lack.
     os.environ["PATH"] = os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin"
-    for name in ("SIGTERM", "SIGHUP"):
+    # SIGINT too: a shell starts background jobs with SIGINT ignored, and
+    # Python then keeps ignoring it; Ctrl-C must stop the demo wherever it runs.
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), _raise_interrupt)
     return serve(args) if args.mode == "serve" else run(args)
 
