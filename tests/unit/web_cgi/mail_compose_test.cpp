@@ -127,10 +127,12 @@ TEST(MailCompose, MessageIdIsRandomAtTheSenderDomain) {
     auto composed = ComposeMessage(Sample(), kFrom);
     CHECK_TRUE(composed.ok());
     const std::string& id = composed->message_id;
-    LONGS_EQUAL(1 + 32 + 1 + std::string("school.example").size() + 1, id.size());
+    LONGS_EQUAL(1 + 22 + 1 + std::string("school.example").size() + 1, id.size());
     CHECK_EQUAL(0U, id.find('<'));
-    CHECK_EQUAL(33U, id.find("@school.example>"));
-    CHECK_EQUAL(std::string::npos, id.substr(1, 32).find_first_not_of("0123456789abcdef"));
+    CHECK_EQUAL(23U, id.find("@school.example>"));
+    CHECK_EQUAL(std::string::npos,
+                id.substr(1, 22).find_first_not_of(
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"));
     STRCMP_CONTAINS(("Message-ID: " + id + "\r\n").c_str(), composed->bytes.c_str());
     ids.insert(id);
   }
