@@ -21,10 +21,13 @@ namespace {
 const Mailbox kFrom{"Sint-Jozefscollege", "noreply@school.example"};
 
 MailMessage Sample() {
-  return {"jan.peeters@leerling.school.example", "Jan Peeters", "Je nieuwe wachtwoord",
-          "Beste Jan,\n\nKlik hier: https://pw.school.example/sesam/otp/abc\n",
-          "<p>Beste Jan,</p>\n<p><a href=\"https://pw.school.example/sesam/otp/abc\">Klik</a></p>\n",
-          "nl"};
+  return {
+      "jan.peeters@leerling.school.example",
+      "Jan Peeters",
+      "Je nieuwe wachtwoord",
+      "Beste Jan,\n\nKlik hier: https://pw.school.example/sesam/otp/abc\n",
+      "<p>Beste Jan,</p>\n<p><a href=\"https://pw.school.example/sesam/otp/abc\">Klik</a></p>\n",
+      "nl"};
 }
 
 std::string TrimNewlines(std::string text) {
@@ -101,7 +104,8 @@ TEST(MailCompose, HasEveryHeaderExactlyOnce) {
   STRCMP_EQUAL("auto-generated", mt::FindOne(parsed.headers, "Auto-Submitted")->raw.c_str());
   STRCMP_EQUAL("1.0", mt::FindOne(parsed.headers, "MIME-Version")->raw.c_str());
   STRCMP_EQUAL("nl", mt::FindOne(parsed.headers, "Content-Language")->raw.c_str());
-  STRCMP_CONTAINS("multipart/alternative;", mt::FindOne(parsed.headers, "Content-Type")->raw.c_str());
+  STRCMP_CONTAINS("multipart/alternative;",
+                  mt::FindOne(parsed.headers, "Content-Type")->raw.c_str());
 }
 
 TEST(MailCompose, PartsAreTextThenHtmlInUtf8) {
@@ -118,7 +122,8 @@ TEST(MailCompose, DateIsRfc5322InUtc) {
   const auto date = std::chrono::system_clock::from_time_t(1700000000);
   auto composed = ComposeMessage(Sample(), kFrom, date);
   CHECK_TRUE(composed.ok());
-  STRCMP_CONTAINS("\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n", ("\r\n" + composed->bytes).c_str());
+  STRCMP_CONTAINS("\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n",
+                  ("\r\n" + composed->bytes).c_str());
 }
 
 TEST(MailCompose, MessageIdIsRandomAtTheSenderDomain) {
@@ -149,8 +154,12 @@ TEST(MailCompose, EnvelopeIsTheOneRecipient) {
 TEST(MailCompose, Utf8SubjectNameAndBodyRoundTrip) {
   MailMessage message = Sample();
   message.to_name = "Ren\xC3\xA9\x65 Fran\xC3\xA7ois";
-  message.subject = "Votre nouveau mot de passe \xE2\x80\x94 \xC3\x89" "cole Sainte-Th\xC3\xA9r\xC3\xA8se";
-  message.text_body = "Ch\xC3\xA8re Ren\xC3\xA9\x65,\n\nVous avez oubli\xC3\xA9 votre mot de passe. \xF0\x9F\x94\x91\n";
+  message.subject =
+      "Votre nouveau mot de passe \xE2\x80\x94 \xC3\x89"
+      "cole Sainte-Th\xC3\xA9r\xC3\xA8se";
+  message.text_body =
+      "Ch\xC3\xA8re Ren\xC3\xA9\x65,\n\nVous avez oubli\xC3\xA9 votre mot de passe. "
+      "\xF0\x9F\x94\x91\n";
   message.html_body = "<p>Ch\xC3\xA8re Ren\xC3\xA9\x65</p>";
   message.language = "fr";
   CheckRoundTrip(message);
@@ -192,9 +201,9 @@ TEST(MailCompose, SubjectThatLooksEncodedIsEncoded) {
 }
 
 TEST(MailCompose, DisplayNamesWithSpecialsAreQuotedOrEncoded) {
-  for (const std::string& name :
-       {std::string("Peeters, Jan"), std::string("Jan \"de Grote\" P."), std::string("a\\b <c@d.e>"),
-        std::string("=?UTF-8?B?QUJD?="), std::string("\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD")}) {
+  for (const std::string& name : {std::string("Peeters, Jan"), std::string("Jan \"de Grote\" P."),
+                                  std::string("a\\b <c@d.e>"), std::string("=?UTF-8?B?QUJD?="),
+                                  std::string("\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD")}) {
     MailMessage message = Sample();
     message.to_name = name;
     const auto parsed = ComposeAndParse(message);
@@ -260,17 +269,26 @@ TEST(MailCompose, MostlyNonLatinBodyIsBase64) {
 }
 
 TEST(MailCompose, RefusesHeaderInjectionInTheAddress) {
-  for (const std::string& address :
-       {std::string("jan@school.example\r\nBcc: all@school.example"),
-        std::string("jan@school.example\nBcc: all@school.example"), std::string("jan@school.example\r"),
-        std::string("jan@school.example\0x", 20), std::string("jan@school.example>"),
-        std::string("<jan@school.example>"), std::string("jan@school.example, x@evil.example"),
-        std::string("jan@school.example>\r\nRCPT TO:<x@evil.example"), std::string("jan doe@school.example"),
-        std::string("\"jan\"@school.example"), std::string("jan@[127.0.0.1]"), std::string("jan"),
-        std::string("@school.example"), std::string("jan@"), std::string("jan@school..example"),
-        std::string("j\xC3\xA1n@school.example"), std::string(".jan@school.example"),
-        std::string("jan.@school.example"), std::string("jan@-school.example"),
-        std::string(65, 'a') + "@school.example"}) {
+  for (const std::string& address : {std::string("jan@school.example\r\nBcc: all@school.example"),
+                                     std::string("jan@school.example\nBcc: all@school.example"),
+                                     std::string("jan@school.example\r"),
+                                     std::string("jan@school.example\0x", 20),
+                                     std::string("jan@school.example>"),
+                                     std::string("<jan@school.example>"),
+                                     std::string("jan@school.example, x@evil.example"),
+                                     std::string("jan@school.example>\r\nRCPT TO:<x@evil.example"),
+                                     std::string("jan doe@school.example"),
+                                     std::string("\"jan\"@school.example"),
+                                     std::string("jan@[127.0.0.1]"),
+                                     std::string("jan"),
+                                     std::string("@school.example"),
+                                     std::string("jan@"),
+                                     std::string("jan@school..example"),
+                                     std::string("j\xC3\xA1n@school.example"),
+                                     std::string(".jan@school.example"),
+                                     std::string("jan.@school.example"),
+                                     std::string("jan@-school.example"),
+                                     std::string(65, 'a') + "@school.example"}) {
     MailMessage message = Sample();
     message.to_address = address;
     CheckRefused(message, "to_address");
@@ -278,9 +296,10 @@ TEST(MailCompose, RefusesHeaderInjectionInTheAddress) {
 }
 
 TEST(MailCompose, RefusesHeaderInjectionInNameSubjectAndLanguage) {
-  for (const std::string& evil : {std::string("x\r\nBcc: all@school.example"), std::string("x\nBcc: a@b.c"),
-                                 std::string("x\rBcc: a@b.c"), std::string("x\0y", 3),
-                                 std::string("x\x1b[31m"), std::string("x\x7f")}) {
+  for (const std::string& evil :
+       {std::string("x\r\nBcc: all@school.example"), std::string("x\nBcc: a@b.c"),
+        std::string("x\rBcc: a@b.c"), std::string("x\0y", 3), std::string("x\x1b[31m"),
+        std::string("x\x7f")}) {
     MailMessage message = Sample();
     message.to_name = evil;
     CheckRefused(message, "to_name");
@@ -317,8 +336,9 @@ TEST(MailCompose, RefusesInvalidUtf8AndEmptyParts) {
 }
 
 TEST(MailCompose, AcceptsOrdinarySchoolAddresses) {
-  for (const char* address : {"jan.peeters@leerling.school.be", "j+reset@school.be", "o'brien@school.ie",
-                              "x_y-z@sub-domain.school.example", "noreply@localhost"}) {
+  for (const char* address :
+       {"jan.peeters@leerling.school.be", "j+reset@school.be", "o'brien@school.ie",
+        "x_y-z@sub-domain.school.example", "noreply@localhost"}) {
     CHECK_TEXT(sesam::web::IsValidAddress(address), address);
   }
 }
@@ -353,7 +373,8 @@ TEST(MimeEncoding, QuotedPrintableLinesStayShort) {
 
 TEST(MimeEncoding, QuotedPrintableEdgeAtSeventySix) {
   // 76 characters fit on a line without a soft break; 77 do not.
-  STRCMP_EQUAL((std::string(76, 'x') + "\r\n").c_str(), mime::QuotedPrintable(std::string(76, 'x')).c_str());
+  STRCMP_EQUAL((std::string(76, 'x') + "\r\n").c_str(),
+               mime::QuotedPrintable(std::string(76, 'x')).c_str());
   const std::string broken = mime::QuotedPrintable(std::string(77, 'x'));
   STRCMP_EQUAL((std::string(75, 'x') + "=\r\nxx\r\n").c_str(), broken.c_str());
 }

@@ -22,12 +22,12 @@ namespace sesam::web {
 // quoted-printable or base64 bodies) and refuses CR/LF in header values, so no
 // header can be injected.
 struct MailMessage {
-  std::string to_address;    // exactly one recipient
-  std::string to_name;       // display name, may be empty
+  std::string to_address;  // exactly one recipient
+  std::string to_name;     // display name, may be empty
   std::string subject;
   std::string text_body;
   std::string html_body;
-  std::string language;      // Content-Language, e.g. "nl"
+  std::string language;  // Content-Language, e.g. "nl"
 };
 
 class Mailer {
@@ -64,6 +64,6 @@ struct MailerOptions {
 // Enqueue. Enqueue and Shutdown are thread-safe; the Mailer's destructor calls
 // Shutdown(now) when it was not called.
 Result<std::unique_ptr<Mailer>> MakeSmtpMailer(const config::MailSection& settings,
-                                                MailerOptions options = {});
+                                               MailerOptions options = {});
 
 }  // namespace sesam::web
