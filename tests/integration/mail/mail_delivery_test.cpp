@@ -36,6 +36,20 @@ sesam::config::MailSection Settings() {
   return settings;
 }
 
+// Settings that log in as the sink's test user with `password` (from a 0600 file).
+sesam::config::MailSection LoginSettings(const std::string& password) {
+  const std::string path = sink::Env("SESAM_TEST_WORKDIR") + "/smtp-password";
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << password << "\n";
+  }
+  chmod(path.c_str(), 0600);
+  sesam::config::MailSection settings = Settings();
+  settings.username = sink::Env("SESAM_TEST_SMTP_USER");
+  settings.password_file = path;
+  return settings;
+}
+
 MailerOptions FastRetry(unsigned workers = 1) {
   MailerOptions options;
   options.workers = workers;
@@ -278,16 +292,7 @@ TEST(MailDelivery, ShutdownDeadlineAbandonsWhatCannotBeSent) {
 }
 
 TEST(MailDelivery, AuthenticatesWithThePasswordFile) {
-  const std::string path = sink::Env("SESAM_TEST_WORKDIR") + "/smtp-password";
-  {
-    std::ofstream out(path);
-    out << sink::Env("SESAM_TEST_SMTP_PASSWORD") << "\n";
-  }
-  chmod(path.c_str(), 0600);
-  sesam::config::MailSection settings = Settings();
-  settings.username = sink::Env("SESAM_TEST_SMTP_USER");
-  settings.password_file = path;
-  auto mailer = MakeMailer(settings, FastRetry());
+  auto mailer = MakeMailer(LoginSettings(sink::Env("SESAM_TEST_SMTP_PASSWORD")), FastRetry());
   CHECK_TRUE(mailer->Enqueue(Message("auth@school.example")).ok());
   Deliver(*mailer);
   const auto messages = sink::Messages();
@@ -298,16 +303,7 @@ TEST(MailDelivery, AuthenticatesWithThePasswordFile) {
 
 TEST(MailDelivery, WrongPasswordIsRefusedNotRetried) {
   sink::StderrCapture capture;
-  const std::string path = sink::Env("SESAM_TEST_WORKDIR") + "/smtp-wrong-password";
-  {
-    std::ofstream out(path);
-    out << "not-the-password\n";
-  }
-  chmod(path.c_str(), 0600);
-  sesam::config::MailSection settings = Settings();
-  settings.username = sink::Env("SESAM_TEST_SMTP_USER");
-  settings.password_file = path;
-  auto mailer = MakeMailer(settings, FastRetry());
+  auto mailer = MakeMailer(LoginSettings("not-the-password"), FastRetry());
   CHECK_TRUE(mailer->Enqueue(Message("auth@school.example")).ok());
   Deliver(*mailer);
   LONGS_EQUAL(0, sink::Messages().size());

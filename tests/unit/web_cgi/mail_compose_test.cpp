@@ -35,15 +35,6 @@ std::string TrimNewlines(std::string text) {
   return text;
 }
 
-std::string LfOnly(std::string text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-    out += text[i];
-  }
-  return out;
-}
-
 mt::ParsedMessage ComposeAndParse(const MailMessage& message, std::string* bytes = nullptr) {
   auto composed = ComposeMessage(message, kFrom);
   CHECK_TRUE_TEXT(composed.ok(), composed.status().ToString().c_str());
@@ -62,9 +53,9 @@ void CheckRoundTrip(const MailMessage& message) {
   CHECK(subject != nullptr);
   STRCMP_EQUAL(message.subject.c_str(), subject->decoded.c_str());
   LONGS_EQUAL(2, parsed.parts.size());
-  STRCMP_EQUAL(TrimNewlines(LfOnly(message.text_body)).c_str(),
+  STRCMP_EQUAL(TrimNewlines(mt::ToLf(message.text_body)).c_str(),
                TrimNewlines(parsed.parts[0].decoded).c_str());
-  STRCMP_EQUAL(TrimNewlines(LfOnly(message.html_body)).c_str(),
+  STRCMP_EQUAL(TrimNewlines(mt::ToLf(message.html_body)).c_str(),
                TrimNewlines(parsed.parts[1].decoded).c_str());
 }
 

@@ -45,6 +45,8 @@ std::vector<Header> ParseHeaders(std::string_view block) {
   return headers;
 }
 
+}  // namespace
+
 std::string ToLf(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -53,8 +55,6 @@ std::string ToLf(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::vector<const Header*> Find(const std::vector<Header>& headers, std::string_view name) {
   std::vector<const Header*> found;
