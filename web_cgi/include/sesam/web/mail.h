@@ -34,10 +34,13 @@ class Mailer {
  public:
   virtual ~Mailer() = default;
   // Queues `message` for delivery. ResourceExhausted when the queue is full;
-  // InvalidArgument when the message cannot be composed safely.
+  // InvalidArgument when the message cannot be composed safely (see
+  // ComposeMessage in mail_compose.h; the message names the field, never its
+  // value); FailedPrecondition after Shutdown. Never waits for SMTP.
   virtual Status Enqueue(MailMessage message) = 0;
   // Stops accepting, delivers what is queued until `deadline`, then returns.
-  // The number of messages still undelivered is logged.
+  // The number of messages still undelivered is logged. A transfer still in
+  // flight at the deadline is aborted. Later calls return at once.
   virtual void Shutdown(std::chrono::steady_clock::time_point deadline) = 0;
 };
 
