@@ -22,12 +22,17 @@ namespace {
 // Roughly the size of a real reset message: a greeting, a link, a footer.
 sesam::web::MailMessage ResetMessage(unsigned long i) {
   const std::string link = "https://wachtwoord.school.example/sesam/otp/" + std::string(180, 'x');
-  const std::string text = "Beste Jan,\n\nJe hebt laten weten dat je je wachtwoord vergeten bent.\n" +
-                           link + "\n\nHeb je hier niet om gevraagd? Negeer deze e-mail.\n";
+  const std::string text =
+      "Beste Jan,\n\nJe hebt laten weten dat je je wachtwoord vergeten bent.\n" + link +
+      "\n\nHeb je hier niet om gevraagd? Negeer deze e-mail.\n";
   const std::string html = "<p>Beste Jan,</p><p><a href=\"" + link +
                            "\">Kies een nieuw wachtwoord</a></p><p>Negeer deze e-mail.</p>";
-  return {"leerling" + std::to_string(i) + "@school.example", "Jan Peeters",
-          "Je nieuwe wachtwoord", text, html, "nl"};
+  return {"leerling" + std::to_string(i) + "@school.example",
+          "Jan Peeters",
+          "Je nieuwe wachtwoord",
+          text,
+          html,
+          "nl"};
 }
 
 constexpr const char* kFrom = "Sesam Bench <noreply@school.example>";

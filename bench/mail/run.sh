@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/mail/run.sh [BUILD_DIR] [COUNT] [ROUNDS]
+# bench/mail/run.sh [COUNT] [ROUNDS]   (builds into build-bench/, Release)
 #
 # The mail pipeline benchmark: messages per second that sesam's Mailer delivers
 # to the local SMTP sink (tests/harness/sesam_harness/smtp.py, aiosmtpd),
@@ -14,9 +14,9 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-build=$(cd "${1:-$root/build}" && pwd)
-count=${2:-1000}
-rounds=${3:-3}
+build="$root/build-bench"
+count=${1:-1000}
+rounds=${2:-5}
 
 if [ ! -x /usr/sbin/smtp-source ] && [ "${SESAM_BENCH_INSTALL_POSTFIX:-1}" != 0 ] &&
    [ "$(id -u)" = 0 ]; then
@@ -32,7 +32,9 @@ if [ ! -x /usr/sbin/smtp-source ] && [ "${SESAM_BENCH_INSTALL_POSTFIX:-1}" != 0 
   [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
 fi
 
-cmake --build "$build" --target sesam_mail_bench -j2 >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSESAM_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j2 --target sesam_mail_bench >/dev/null
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(curl-config --version)"
 # The sink stores each message but skips Python's MIME parser: we measure SMTP
 # intake, not the test harness's decoder.
 export SESAM_SMTP_SINK_DESCRIBE=0

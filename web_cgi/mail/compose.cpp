@@ -8,7 +8,7 @@
 #include <string>
 
 #include "mime_encoding.h"
-#include "random_hex.h"
+#include "sesam/crypto.h"
 #include "sesam/utf8.h"
 #include "sesam/web/mail_compose.h"
 
@@ -179,10 +179,11 @@ Result<ComposedMessage> ComposeMessage(const MailMessage& message, const Mailbox
   SESAM_RETURN_IF_ERROR(CheckBody("text_body", message.text_body));
   SESAM_RETURN_IF_ERROR(CheckBody("html_body", message.html_body));
 
-  SESAM_ASSIGN_OR_RETURN(const std::string id, internal::RandomHex(16));
+  // base64url ids: their '-' and '_' are atext, valid in a msg-id and a boundary.
+  SESAM_ASSIGN_OR_RETURN(const std::string id, crypto::RandomId(16));
   // "=_" never occurs in quoted-printable or base64 output, so the boundary
   // cannot collide with a body line whatever the body says.
-  SESAM_ASSIGN_OR_RETURN(const std::string boundary_id, internal::RandomHex(12));
+  SESAM_ASSIGN_OR_RETURN(const std::string boundary_id, crypto::RandomId(12));
   const std::string boundary = "=_sesam_" + boundary_id;
 
   ComposedMessage out;

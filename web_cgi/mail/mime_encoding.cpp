@@ -26,9 +26,9 @@ void AppendQpLine(std::string_view line, std::string& out) {
     const auto byte = static_cast<unsigned char>(line[i]);
     const bool last = i + 1 == line.size();
     // Whitespace at the end of a line would be stripped in transit: encode it.
-    const std::string token =
-        IsQpLiteral(byte) && !(last && (byte == ' ' || byte == '\t')) ? std::string(1, line[i])
-                                                                       : Escape(byte);
+    const std::string token = IsQpLiteral(byte) && !(last && (byte == ' ' || byte == '\t'))
+                                  ? std::string(1, line[i])
+                                  : Escape(byte);
     // Leave room for the "=" of a soft break unless this token ends the line.
     const std::size_t limit = last ? kMaxLineLength : kMaxLineLength - 1;
     if (column + token.size() > limit) {
@@ -73,7 +73,8 @@ std::string Base64(std::string_view bytes) {
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                            static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+                            static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1]))
+                                << 8 |
                             static_cast<unsigned char>(bytes[i + 2]);
     out += kBase64[n >> 18 & 63];
     out += kBase64[n >> 12 & 63];

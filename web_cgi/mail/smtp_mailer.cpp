@@ -30,9 +30,7 @@ using internal::CurlEasy;
 using internal::CurlSlist;
 using Clock = std::chrono::steady_clock;
 
-std::string_view Domain(std::string_view address) {
-  return address.substr(address.rfind('@') + 1);
-}
+std::string_view Domain(std::string_view address) { return address.substr(address.rfind('@') + 1); }
 
 // What libcurl's read callback walks through for one upload.
 struct Upload {
@@ -142,12 +140,16 @@ class SmtpMailer final : public Mailer {
         log::Debug("mail: delivered to a recipient at " + domain);
         return;
       }
-      const bool retry = internal::IsRetryable(status) && attempt < attempts;
+      const bool stopping = abort_.load();
+      const bool retry = internal::IsRetryable(status) && attempt < attempts && !stopping;
       log::Warning("mail: delivery to a recipient at " + domain + " failed (attempt " +
                    std::to_string(attempt) + "/" + std::to_string(attempts) +
-                   "): " + status.ToString() + (retry ? "; will retry" : "; giving up"));
+                   "): " + status.ToString() +
+                   (retry      ? "; will retry"
+                    : stopping ? "; shutdown deadline passed"
+                               : "; giving up"));
       if (!retry) {
-        if (abort_) {
+        if (stopping && internal::IsRetryable(status)) {
           std::lock_guard lock(mutex_);
           ++abandoned_;
         }
@@ -194,7 +196,7 @@ class SmtpMailer final : public Mailer {
   std::size_t busy_ = 0;
   std::size_t abandoned_ = 0;  // given up because the shutdown deadline passed
   bool accepting_ = true;
-  bool draining_ = false;          // workers exit once the queue is empty
+  bool draining_ = false;           // workers exit once the queue is empty
   std::atomic<bool> abort_{false};  // the deadline passed: stop now
 };
 
@@ -228,7 +230,7 @@ Status SetupHandle(CURL* curl, const config::MailSection& settings, const Mailbo
 }  // namespace
 
 Result<std::unique_ptr<Mailer>> MakeSmtpMailer(const config::MailSection& settings,
-                                                MailerOptions options) {
+                                               MailerOptions options) {
   static std::once_flag curl_init;
   CURLcode init = CURLE_OK;
   // curl_global_init is not thread-safe in libcurl 7.88: once per process.

@@ -25,13 +25,28 @@ namespace sink = sesam::mail_test;
 
 namespace {
 
-constexpr const char* kLink = "https://pw.school.example/sesam/otp/eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.bWFj";
+constexpr const char* kLink =
+    "https://pw.school.example/sesam/otp/eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.bWFj";
 
 sesam::config::MailSection Settings() {
   sesam::config::MailSection settings = sesam::config::DefaultConfig().mail;
   settings.smtp_url = sink::Env("SESAM_TEST_SMTP_URL");
   settings.from = "Sint-Jozefscollege <noreply@school.example>";
   settings.timeout = 5s;
+  return settings;
+}
+
+// Settings that log in as the sink's test user with `password` (from a 0600 file).
+sesam::config::MailSection LoginSettings(const std::string& password) {
+  const std::string path = sink::Env("SESAM_TEST_WORKDIR") + "/smtp-password";
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << password << "\n";
+  }
+  chmod(path.c_str(), 0600);
+  sesam::config::MailSection settings = Settings();
+  settings.username = sink::Env("SESAM_TEST_SMTP_USER");
+  settings.password_file = path;
   return settings;
 }
 
@@ -45,9 +60,12 @@ MailerOptions FastRetry(unsigned workers = 1) {
 }
 
 MailMessage Message(const std::string& address) {
-  return {address, "Jan Peeters", "Je nieuwe wachtwoord",
+  return {address,
+          "Jan Peeters",
+          "Je nieuwe wachtwoord",
           std::string("Beste Jan,\n\nKies een nieuw wachtwoord: ") + kLink + "\n",
-          std::string("<p>Beste Jan,</p><p><a href=\"") + kLink + "\">Kies</a></p>", "nl"};
+          std::string("<p>Beste Jan,</p><p><a href=\"") + kLink + "\">Kies</a></p>",
+          "nl"};
 }
 
 std::unique_ptr<sesam::web::Mailer> MakeMailer(const sesam::config::MailSection& settings,
@@ -79,20 +97,21 @@ std::string Chomp(std::string text) {
   return out;
 }
 
-void Deliver(sesam::web::Mailer& mailer) { mailer.Shutdown(std::chrono::steady_clock::now() + 60s); }
+void Deliver(sesam::web::Mailer& mailer) {
+  mailer.Shutdown(std::chrono::steady_clock::now() + 60s);
+}
 
 }  // namespace
 
-TEST_GROUP(MailDelivery) {
-  void setup() override {
-    sink::SinkUp();
-    sink::ClearMessages();
-  }
-};
+TEST_GROUP(MailDelivery){void setup() override{sink::SinkUp();
+sink::ClearMessages();
+}
+}
+;
 
 TEST(MailDelivery, OneMessagePerRecipientNamingNoOther) {
-  const std::vector<std::string> addresses = {"jan@leerling.school.example", "ouder.jan@mail.example",
-                                              "j.peeters@thuis.example"};
+  const std::vector<std::string> addresses = {"jan@leerling.school.example",
+                                              "ouder.jan@mail.example", "j.peeters@thuis.example"};
   auto mailer = MakeMailer(Settings(), FastRetry(2));
   for (const auto& address : addresses) CHECK_TRUE(mailer->Enqueue(Message(address)).ok());
   Deliver(*mailer);
@@ -134,10 +153,15 @@ TEST(MailDelivery, SeveralMessagesReuseOneConnection) {
 TEST(MailDelivery, Utf8SubjectNameAndBodiesRoundTrip) {
   MailMessage message = Message("rene@leerling.school.example");
   message.to_name = "Ren\xC3\xA9\x65 Fran\xC3\xA7ois-\xC3\x89lo\xC3\xAF\x73\x65";
-  message.subject = "Votre nouveau mot de passe \xE2\x80\x94 \xC3\x89" "cole Sainte-Th\xC3\xA9r\xC3\xA8se, "
-                    "ann\xC3\xA9\x65 scolaire 2026\xE2\x80\x93" "2027 \xF0\x9F\x94\x91";
-  message.text_body = "Ch\xC3\xA8re Ren\xC3\xA9\x65,\n.\n.ligne qui commence par un point\n"
-                      "..deux points\n" + std::string(150, 'x') + " fin \n" + kLink + "\n";
+  message.subject =
+      "Votre nouveau mot de passe \xE2\x80\x94 \xC3\x89"
+      "cole Sainte-Th\xC3\xA9r\xC3\xA8se, "
+      "ann\xC3\xA9\x65 scolaire 2026\xE2\x80\x93"
+      "2027 \xF0\x9F\x94\x91";
+  message.text_body =
+      "Ch\xC3\xA8re Ren\xC3\xA9\x65,\n.\n.ligne qui commence par un point\n"
+      "..deux points\n" +
+      std::string(150, 'x') + " fin \n" + kLink + "\n";
   message.html_body = "<p>Ch\xC3\xA8re Ren\xC3\xA9\x65 \xE2\x82\xAC</p>\n.point\n";
   message.language = "fr";
   auto mailer = MakeMailer(Settings(), FastRetry());
@@ -148,7 +172,8 @@ TEST(MailDelivery, Utf8SubjectNameAndBodiesRoundTrip) {
   const json& got = messages[0];
   CHECK_TRUE_TEXT(got["defects"].empty(), got["defects"].dump().c_str());
   STRCMP_EQUAL(message.subject.c_str(), HeaderOf(got, "Subject").c_str());
-  STRCMP_EQUAL((message.to_name + " <" + message.to_address + ">").c_str(), HeaderOf(got, "To").c_str());
+  STRCMP_EQUAL((message.to_name + " <" + message.to_address + ">").c_str(),
+               HeaderOf(got, "To").c_str());
   STRCMP_EQUAL("fr", HeaderOf(got, "Content-Language").c_str());
   CHECK_TRUE(got["max_line_length"].get<int>() <= 76);
   LONGS_EQUAL(2, got["parts"].size());
@@ -210,6 +235,7 @@ TEST(MailDelivery, ServerDownThenUpIsRetriedAndDelivered) {
 }
 
 TEST(MailDelivery, ConnectionDroppedBetweenMessagesIsReopened) {
+  const std::size_t before = sink::ConnectionCount();
   auto mailer = MakeMailer(Settings(), FastRetry());
   CHECK_TRUE(mailer->Enqueue(Message("a@school.example")).ok());
   LONGS_EQUAL(1, sink::WaitForMessages(1, 30s).size());
@@ -218,6 +244,7 @@ TEST(MailDelivery, ConnectionDroppedBetweenMessagesIsReopened) {
   CHECK_TRUE(mailer->Enqueue(Message("b@school.example")).ok());
   Deliver(*mailer);
   LONGS_EQUAL(2, sink::Messages().size());
+  LONGS_EQUAL(2, sink::ConnectionCount() - before);
 }
 
 TEST(MailDelivery, FullQueueIsResourceExhaustedAndAcceptedMailIsDelivered) {
@@ -265,16 +292,7 @@ TEST(MailDelivery, ShutdownDeadlineAbandonsWhatCannotBeSent) {
 }
 
 TEST(MailDelivery, AuthenticatesWithThePasswordFile) {
-  const std::string path = sink::Env("SESAM_TEST_WORKDIR") + "/smtp-password";
-  {
-    std::ofstream out(path);
-    out << sink::Env("SESAM_TEST_SMTP_PASSWORD") << "\n";
-  }
-  chmod(path.c_str(), 0600);
-  sesam::config::MailSection settings = Settings();
-  settings.username = sink::Env("SESAM_TEST_SMTP_USER");
-  settings.password_file = path;
-  auto mailer = MakeMailer(settings, FastRetry());
+  auto mailer = MakeMailer(LoginSettings(sink::Env("SESAM_TEST_SMTP_PASSWORD")), FastRetry());
   CHECK_TRUE(mailer->Enqueue(Message("auth@school.example")).ok());
   Deliver(*mailer);
   const auto messages = sink::Messages();
@@ -285,16 +303,7 @@ TEST(MailDelivery, AuthenticatesWithThePasswordFile) {
 
 TEST(MailDelivery, WrongPasswordIsRefusedNotRetried) {
   sink::StderrCapture capture;
-  const std::string path = sink::Env("SESAM_TEST_WORKDIR") + "/smtp-wrong-password";
-  {
-    std::ofstream out(path);
-    out << "not-the-password\n";
-  }
-  chmod(path.c_str(), 0600);
-  sesam::config::MailSection settings = Settings();
-  settings.username = sink::Env("SESAM_TEST_SMTP_USER");
-  settings.password_file = path;
-  auto mailer = MakeMailer(settings, FastRetry());
+  auto mailer = MakeMailer(LoginSettings("not-the-password"), FastRetry());
   CHECK_TRUE(mailer->Enqueue(Message("auth@school.example")).ok());
   Deliver(*mailer);
   LONGS_EQUAL(0, sink::Messages().size());

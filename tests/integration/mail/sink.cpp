@@ -66,7 +66,8 @@ void Signal(int signal_number) {
 
 std::vector<nlohmann::json> Messages() {
   std::vector<nlohmann::json> messages;
-  for (const auto& path : Stored(".json")) messages.push_back(nlohmann::json::parse(ReadFile(path)));
+  for (const auto& path : Stored(".json"))
+    messages.push_back(nlohmann::json::parse(ReadFile(path)));
   return messages;
 }
 

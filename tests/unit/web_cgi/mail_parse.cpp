@@ -45,6 +45,8 @@ std::vector<Header> ParseHeaders(std::string_view block) {
   return headers;
 }
 
+}  // namespace
+
 std::string ToLf(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -53,8 +55,6 @@ std::string ToLf(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::vector<const Header*> Find(const std::vector<Header>& headers, std::string_view name) {
   std::vector<const Header*> found;
@@ -95,12 +95,18 @@ std::string DecodeBase64(std::string_view text) {
   int count = 0;
   for (char ch : text) {
     int value;
-    if (ch >= 'A' && ch <= 'Z') value = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z') value = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9') value = ch - '0' + 52;
-    else if (ch == '+') value = 62;
-    else if (ch == '/') value = 63;
-    else continue;  // '=', CR, LF
+    if (ch >= 'A' && ch <= 'Z')
+      value = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      value = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+      value = ch - '0' + 52;
+    else if (ch == '+')
+      value = 62;
+    else if (ch == '/')
+      value = 63;
+    else
+      continue;  // '=', CR, LF
     bits = bits << 6 | static_cast<std::uint32_t>(value);
     count += 6;
     if (count >= 8) {

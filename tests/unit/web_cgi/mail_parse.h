@@ -40,6 +40,9 @@ std::string DecodeQuotedPrintable(std::string_view text);
 std::string DecodeBase64(std::string_view text);
 std::string DecodeEncodedWords(std::string_view text);
 
+// `text` with every CRLF turned into LF (lone CRs stay).
+std::string ToLf(std::string_view text);
+
 // The longest line without its CRLF; false when a bare CR or LF occurs.
 bool MaxLineLength(std::string_view bytes, std::size_t& longest);
 

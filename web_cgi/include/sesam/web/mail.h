@@ -22,22 +22,25 @@ namespace sesam::web {
 // quoted-printable or base64 bodies) and refuses CR/LF in header values, so no
 // header can be injected.
 struct MailMessage {
-  std::string to_address;    // exactly one recipient
-  std::string to_name;       // display name, may be empty
+  std::string to_address;  // exactly one recipient
+  std::string to_name;     // display name, may be empty
   std::string subject;
   std::string text_body;
   std::string html_body;
-  std::string language;      // Content-Language, e.g. "nl"
+  std::string language;  // Content-Language, e.g. "nl"
 };
 
 class Mailer {
  public:
   virtual ~Mailer() = default;
   // Queues `message` for delivery. ResourceExhausted when the queue is full;
-  // InvalidArgument when the message cannot be composed safely.
+  // InvalidArgument when the message cannot be composed safely (see
+  // ComposeMessage in mail_compose.h; the message names the field, never its
+  // value); FailedPrecondition after Shutdown. Never waits for SMTP.
   virtual Status Enqueue(MailMessage message) = 0;
   // Stops accepting, delivers what is queued until `deadline`, then returns.
-  // The number of messages still undelivered is logged.
+  // The number of messages still undelivered is logged. A transfer still in
+  // flight at the deadline is aborted. Later calls return at once.
   virtual void Shutdown(std::chrono::steady_clock::time_point deadline) = 0;
 };
 
@@ -64,6 +67,6 @@ struct MailerOptions {
 // Enqueue. Enqueue and Shutdown are thread-safe; the Mailer's destructor calls
 // Shutdown(now) when it was not called.
 Result<std::unique_ptr<Mailer>> MakeSmtpMailer(const config::MailSection& settings,
-                                                MailerOptions options = {});
+                                               MailerOptions options = {});
 
 }  // namespace sesam::web

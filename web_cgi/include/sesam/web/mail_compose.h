@@ -39,12 +39,12 @@ Result<Mailbox> ParseMailbox(std::string_view text);
 struct ComposedMessage {
   std::string envelope_from;  // addr-spec for MAIL FROM
   std::string envelope_to;    // addr-spec for RCPT TO (the one recipient)
-  std::string message_id;     // "<32 hex digits@domain of from>"
+  std::string message_id;     // "<22 base64url characters@domain of from>"
   std::string bytes;          // headers + CRLF + MIME body, CRLF line ends
 };
 
 // Composes `message` from `from`, dated `date`: headers From, To, Subject, Date,
-// Message-ID (128 random bits, @ the from domain), MIME-Version,
+// Message-ID (128 random bits in base64url, @ the from domain), MIME-Version,
 // Content-Language (when `message.language` is set), Auto-Submitted:
 // auto-generated; then multipart/alternative with a text/plain and a text/html
 // part, both charset UTF-8. Every line is at most 76 characters except a To or
