@@ -291,16 +291,21 @@ void Pool::Release(std::unique_ptr<Session> session) {
   std::vector<std::unique_ptr<Session>> dropped;
   {
     std::lock_guard lock(mutex_);
-    if (session->broken()) {
+    if (!session->broken()) {
+      idle_.push_back(std::move(session));
+    } else {
       // The server went away or stalled: the idle sessions to it are stale too.
       dropped.swap(idle_);
       open_ -= static_cast<unsigned>(dropped.size()) + 1;
       dropped.push_back(std::move(session));
-    } else {
-      idle_.push_back(std::move(session));
     }
   }
-  available_.notify_all();
+  // One freed slot (or several, when sessions were dropped) for the waiters.
+  if (dropped.empty()) {
+    available_.notify_one();
+  } else {
+    available_.notify_all();
+  }
   // `dropped` unbinds here, outside the lock.
 }
 
