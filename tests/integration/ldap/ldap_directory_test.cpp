@@ -412,3 +412,14 @@ TEST(LdapDirectory, AdModeIsRefusedWithoutTls) {
   LONGS_EQUAL(static_cast<int>(StatusCode::kPermissionDenied), static_cast<int>(status.code()));
   LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, Env("SESAM_TEST_LDAP_USER_PASSWORD")));
 }
+
+TEST(LdapDirectory, TooYoungUnderAMinimumAgePolicy) {
+  auto directory = Make(Settings());
+  Account account = Find(*directory, "young.user");
+  CHECK_TRUE(directory->SetPassword(account, SecretString("Eerste-Wijziging-1"), account.password_state).ok());
+  account = Find(*directory, "young.user");
+  const auto status =
+      directory->SetPassword(account, SecretString("Tweede-Wijziging-2"), account.password_state);
+  STRCMP_EQUAL("ppolicy.too_young", status.reason().c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Eerste-Wijziging-1"));
+}
