@@ -28,6 +28,8 @@ Environment exported by env():
   SESAM_TEST_LDAP_ADMIN_DN            cn=admin,dc=school,dc=test (rootdn)
   SESAM_TEST_LDAP_ADMIN_PASSWORD      its password
   SESAM_TEST_LDAP_USER_PASSWORD       the initial password of every fixture account
+  SESAM_TEST_LDAP_CA_FILE             the server's self-signed certificate (CN and IP
+                                      127.0.0.1): StartTLS works on the ldap:// port
   SESAM_TEST_LDAP_CONTROL             script: `$SESAM_TEST_LDAP_CONTROL stop|start|restart`,
                                       or pause|resume (SIGSTOP/SIGCONT: a hung server)
   SESAM_TEST_LDAP_SCHEMA_DIR          the schemas/ folder loaded
@@ -199,6 +201,8 @@ def config_ldif(workdir, argon2):
         cn: config
         olcPidFile: {w}/slapd.pid
         olcArgsFile: {w}/slapd.args
+        olcTLSCertificateFile: {w}/tls/server.crt
+        olcTLSCertificateKeyFile: {w}/tls/server.key
         olcAuthzRegexp: {{0}}"gidNumber=[0-9]+\\+uidNumber={uid},cn=peercred,cn=external,cn=auth" "{bind}"
 
         dn: cn=module{{0}},cn=config
@@ -251,6 +255,16 @@ def config_ldif(workdir, argon2):
                     admin_pw=ADMIN_PASSWORD, svc=svc, uid=os.getuid(), bind=BIND_DN)
 
 
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 (StartTLS tests); returns it as the CA file."""
+    os.makedirs(directory)
+    crt, key = os.path.join(directory, "server.crt"), os.path.join(directory, "server.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", crt], check=True, capture_output=True)
+    return crt
+
+
 CONTROL_SCRIPT = """#!/bin/sh
 # Stops or starts the test slapd: {control} stop|start|restart|pause|resume
 # (pause: SIGSTOP, the server accepts connections but never answers)
@@ -297,6 +311,7 @@ class Slapd:
         os.makedirs(os.path.join(w, "data"))
         self.port = common.free_port()
         argon2 = os.path.exists(os.path.join(MODULE_DIR, "argon2.so"))
+        self.ca_file = make_certificate(os.path.join(w, "tls"))
         self.argon2 = argon2
         with open(os.path.join(w, "config.ldif"), "w") as f:
             f.write(config_ldif(w, argon2))
@@ -360,6 +375,7 @@ class Slapd:
             "SESAM_TEST_LDAP_USER_PASSWORD": USER_PASSWORD,
             "SESAM_TEST_LDAP_CONTROL": self.control,
             "SESAM_TEST_LDAP_SCHEMA_DIR": SCHEMA_DIR,
+            "SESAM_TEST_LDAP_CA_FILE": self.ca_file,
             "SESAM_TEST_LDAP_ARGON2": "1" if self.argon2 else "0",
             "SESAM_TEST_CONFIG": self.config,
         }

@@ -423,3 +423,30 @@ TEST(LdapDirectory, TooYoungUnderAMinimumAgePolicy) {
   STRCMP_EQUAL("ppolicy.too_young", status.reason().c_str());
   LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Eerste-Wijziging-1"));
 }
+
+TEST(LdapDirectory, StartTlsVerifiesTheServerAndOpensTheAdGate) {
+  auto settings = Settings();
+  settings.start_tls = true;
+  settings.tls_ca_file = Env("SESAM_TEST_LDAP_CA_FILE");
+  settings.password_mode = PasswordMode::kAd;
+  auto directory = Make(settings);
+  const Account account = Find(*directory, "pw.down");
+  // Over TLS the ad mode writes unicodePwd, which slapd does not know: the
+  // refusal is the server's, and the claim is released for the next try.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto status = directory->SetPassword(account, SecretString("Via-Tls-Gezet-1"),
+                                               account.password_state);
+    LONGS_EQUAL(static_cast<int>(StatusCode::kInvalidArgument), static_cast<int>(status.code()));
+    CHECK_TRUE(status.message().find("unicodePwd") != std::string::npos ||
+               status.message().find("Undefined") != std::string::npos);
+  }
+  settings.password_mode = PasswordMode::kExop;
+  auto exop = Make(settings);
+  CHECK_TRUE(exop->SetPassword(account, SecretString("Via-Tls-Gezet-1"), account.password_state).ok());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Via-Tls-Gezet-1"));
+
+  settings.tls_ca_file.clear();  // the system CAs do not know the test certificate
+  auto untrusting = Make(settings);
+  const auto refused = untrusting->FindAccount("jan.selle");
+  LONGS_EQUAL(static_cast<int>(StatusCode::kUnavailable), static_cast<int>(refused.status().code()));
+}
