@@ -50,7 +50,7 @@ Fixture accounts under ou=people (uid: given name / own mail / co-account mail):
                 co-account "pieter@school.test" (the same address: listed once)
   a*b(c)\\d     uid with filter metacharacters (dn cn=Special Chars); x@school.test
   dup.user      two entries with this uid (cn=dup one, cn=dup two)
-  pw.exop pw.crypt pw.argon2 pw.history pw.race pw.rounds pw.down pw.cli
+  pw.exop pw.crypt pw.argon2 pw.history pw.race pw.rounds pw.down pw.cli pw.tls
                 accounts the tests change passwords or rounds of; pw.<x>@school.test
   young.user    under the cn=young policy (pwdMinAge 3600)
 Every account has objectClass inetOrgPerson, posixAccount, shadowAccount and
@@ -105,7 +105,7 @@ ACCOUNTS = [
      ["pwdPolicySubentry: cn=young,ou=policies," + SUFFIX]),
 ] + [("pw." + name, None, "Pw " + name.capitalize(), "Pw", name.capitalize(),
       ["pw.%s@school.test" % name], [], [])
-     for name in ("exop", "crypt", "argon2", "history", "race", "rounds", "down", "cli")]
+     for name in ("exop", "crypt", "argon2", "history", "race", "rounds", "down", "cli", "tls")]
 
 
 def ssha(password):

@@ -430,7 +430,7 @@ TEST(LdapDirectory, StartTlsVerifiesTheServerAndOpensTheAdGate) {
   settings.tls_ca_file = Env("SESAM_TEST_LDAP_CA_FILE");
   settings.password_mode = PasswordMode::kAd;
   auto directory = Make(settings);
-  const Account account = Find(*directory, "pw.down");
+  const Account account = Find(*directory, "pw.tls");
   // Over TLS the ad mode writes unicodePwd, which slapd does not know: the
   // refusal is the server's, and the claim is released for the next try.
   for (int attempt = 0; attempt < 2; ++attempt) {
