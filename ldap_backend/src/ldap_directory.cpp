@@ -4,6 +4,8 @@
 #include <ldap.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <ctime>
 
 #include "password_hash.h"

@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "sesam/log.h"
 
