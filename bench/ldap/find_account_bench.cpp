@@ -23,9 +23,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::vector<std::string> kUsers = {"jan.selle",  "els.peeters", "noor.jacobs",
-                                         "lien.devos", "tom.zonder",  "zoe.dubois",
-                                         "pieter.smtp"};
+const std::vector<std::string> kUsers = {"jan.selle",  "els.peeters", "noor.jacobs", "lien.devos",
+                                         "tom.zonder", "zoe.dubois",  "pieter.smtp"};
 
 std::string Env(const char* name) {
   const char* value = std::getenv(name);
@@ -37,10 +36,19 @@ std::string Env(const char* name) {
 }
 
 // The attributes the LDAP Directory asks for with the default settings.
-const std::vector<std::string> kAttributes = {
-    "uid",        "entryUUID",        "displayName",        "cn",        "sn",
-    "objectClass", "userPassword",    "pwdLastSet",         "sesamResetRounds",
-    "sesamPasswordClaim", "givenName", "mail",              "sesamCoAccountMail"};
+const std::vector<std::string> kAttributes = {"uid",
+                                              "entryUUID",
+                                              "displayName",
+                                              "cn",
+                                              "sn",
+                                              "objectClass",
+                                              "userPassword",
+                                              "pwdLastSet",
+                                              "sesamResetRounds",
+                                              "sesamPasswordClaim",
+                                              "givenName",
+                                              "mail",
+                                              "sesamCoAccountMail"};
 
 template <typename Body>
 double Rate(unsigned threads, std::chrono::seconds duration, Body body) {

@@ -19,7 +19,8 @@ timeval ToTimeval(std::chrono::milliseconds duration) {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -209,22 +210,22 @@ WriteResult Session::Modify(const std::string& dn, const std::vector<Modificatio
   }
   mod_pointers.push_back(nullptr);
 
-  LDAPControl ppolicy_request{const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr},
-                              0};
+  LDAPControl ppolicy_request{
+      const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
   std::vector<LDAPControl*> controls{&ppolicy_request};
   ControlPtr assertion_control;
   if (!assertion.empty()) {
     LDAPControl* raw = nullptr;
-    const int rc = ldap_create_assertion_control(ld_.get(), const_cast<char*>(assertion.c_str()),
-                                                 1, &raw);
+    const int rc =
+        ldap_create_assertion_control(ld_.get(), const_cast<char*>(assertion.c_str()), 1, &raw);
     assertion_control.reset(raw);
     if (rc != LDAP_SUCCESS) return {Fail(rc, "assertion control"), std::nullopt, rc};
     controls.push_back(assertion_control.get());
   }
   controls.push_back(nullptr);
   int msgid = 0;
-  const int rc = ldap_modify_ext(ld_.get(), dn.c_str(), mod_pointers.data(), controls.data(),
-                                 nullptr, &msgid);
+  const int rc =
+      ldap_modify_ext(ld_.get(), dn.c_str(), mod_pointers.data(), controls.data(), nullptr, &msgid);
   if (rc != LDAP_SUCCESS) return {Fail(rc, "modify"), std::nullopt, rc};
   return Finish(msgid, "modify");
 }
@@ -232,8 +233,8 @@ WriteResult Session::Modify(const std::string& dn, const std::vector<Modificatio
 WriteResult Session::PasswordModify(const std::string& dn, const SecretString& new_password) {
   berval user{dn.size(), const_cast<char*>(dn.data())};
   berval password{new_password.size(), const_cast<char*>(new_password.c_str())};
-  LDAPControl ppolicy_request{const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr},
-                              0};
+  LDAPControl ppolicy_request{
+      const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
   LDAPControl* controls[] = {&ppolicy_request, nullptr};
   int msgid = 0;
   const int rc = ldap_passwd(ld_.get(), &user, nullptr, &password, controls, nullptr, &msgid);
@@ -316,8 +317,8 @@ Status Pool::Run(const std::function<Status(Session&)>& work) {
     Result<std::unique_ptr<Session>> session = Acquire(reused);
     if (!session.ok()) return session.status();
     Status status = work(**session);
-    const bool retry = attempt == 0 && reused && (*session)->broken() &&
-                       status.code() == StatusCode::kUnavailable;
+    const bool retry =
+        attempt == 0 && reused && (*session)->broken() && status.code() == StatusCode::kUnavailable;
     Release(std::move(*session));
     if (!retry) return status;
   }
