@@ -3,8 +3,7 @@
 `Slapd(workdir)` is a context manager: entering generates a cn=config (slapadd
 -n0 from an LDIF written here), loads the accounts fixture (slapadd -n1),
 starts slapd on ldap://127.0.0.1:<free port>/ (and a ldapi:// socket in the
-temp dir) and waits until it answers;
-leaving stops it. slapd daemonizes and is managed through its pid file, so a
+temp dir, all under <workdir>/slapd) and waits until it answers; leaving stops it. slapd daemonizes and is managed through its pid file, so a
 test can stop and restart it mid-run with the control script.
 
 Server: schemas core, cosine, inetorgperson, nis and schemas/sesam.ldif; one
@@ -24,7 +23,8 @@ Environment exported by env():
   SESAM_TEST_LDAP_BASE                dc=school,dc=test
   SESAM_TEST_LDAP_PEOPLE              ou=people,dc=school,dc=test (the accounts)
   SESAM_TEST_LDAP_BIND_DN             cn=sesam,ou=services,dc=school,dc=test
-  SESAM_TEST_LDAP_BIND_PASSWORD_FILE  file (mode 0600) holding its password
+  SESAM_TEST_LDAP_BIND_PASSWORD_FILE  file (mode 0600) holding its password, without a
+                                      newline (so `ldapsearch -y` reads it too)
   SESAM_TEST_LDAP_ADMIN_DN            cn=admin,dc=school,dc=test (rootdn)
   SESAM_TEST_LDAP_ADMIN_PASSWORD      its password
   SESAM_TEST_LDAP_USER_PASSWORD       the initial password of every fixture account
@@ -33,6 +33,7 @@ Environment exported by env():
   SESAM_TEST_LDAP_CONTROL             script: `$SESAM_TEST_LDAP_CONTROL stop|start|restart`,
                                       or pause|resume (SIGSTOP/SIGCONT: a hung server)
   SESAM_TEST_LDAP_SCHEMA_DIR          the schemas/ folder loaded
+  SESAM_TEST_LDAP_ARGON2              "1" when the argon2 module is loaded, else "0"
   SESAM_TEST_CONFIG                   a sesam.conf whose [ldap] section points here
                                       (other sections at their defaults)
 
