@@ -25,7 +25,8 @@ void PrintText(const ldap::Account& account) {
     return;
   }
   std::printf("addresses a reset would mail:\n");
-  for (const auto& address : account.own_addresses) std::printf("  own         %s\n", address.c_str());
+  for (const auto& address : account.own_addresses)
+    std::printf("  own         %s\n", address.c_str());
   for (const auto& address : account.coaccount_addresses) {
     std::printf("  co-account  %s\n", address.c_str());
   }

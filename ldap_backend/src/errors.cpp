@@ -43,7 +43,8 @@ std::optional<int> DecodeInteger(std::string_view bytes) {
   return value;
 }
 
-std::string Message(std::string_view operation, std::string_view what, std::string_view diagnostic) {
+std::string Message(std::string_view operation, std::string_view what,
+                    std::string_view diagnostic) {
   std::string message = "LDAP " + std::string(operation) + ": " + std::string(what);
   if (!diagnostic.empty()) message += " (" + std::string(diagnostic) + ")";
   return message;
@@ -87,11 +88,16 @@ std::optional<PpolicyResponse> DecodePpolicyResponse(std::string_view ber) {
 
 std::string_view PpolicyReason(PpolicyError error) {
   switch (error) {
-    case PpolicyError::kPasswordInHistory: return "ppolicy.in_history";
-    case PpolicyError::kPasswordTooShort: return "ppolicy.too_short";
-    case PpolicyError::kInsufficientPasswordQuality: return "ppolicy.insufficient_quality";
-    case PpolicyError::kPasswordTooYoung: return "ppolicy.too_young";
-    default: return "ppolicy.other";
+    case PpolicyError::kPasswordInHistory:
+      return "ppolicy.in_history";
+    case PpolicyError::kPasswordTooShort:
+      return "ppolicy.too_short";
+    case PpolicyError::kInsufficientPasswordQuality:
+      return "ppolicy.insufficient_quality";
+    case PpolicyError::kPasswordTooYoung:
+      return "ppolicy.too_young";
+    default:
+      return "ppolicy.other";
   }
 }
 

@@ -4,13 +4,17 @@
 #include <ldap.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <ctime>
+#include <random>
+#include <thread>
 
 #include "password_hash.h"
-#include "session.h"
 #include "sesam/ldap/directory.h"
 #include "sesam/log.h"
 #include "sesam/utf8.h"
+#include "session.h"
 #include "text.h"
 
 namespace sesam::ldap {
@@ -21,7 +25,7 @@ using internal::Modification;
 using internal::Session;
 
 constexpr std::size_t kMaxUsernameBytes = 256;
-constexpr int kCasAttempts = 5;
+constexpr int kCasAttempts = 10;
 // A claim older than this is left over by a crashed writer and may be taken.
 constexpr long long kClaimLifetimeSeconds = 120;
 constexpr std::size_t kMaxRoundsKept = 100;
@@ -57,14 +61,30 @@ std::string PasswordAssertion(const std::vector<std::string>& values) {
   return filter + ")";
 }
 
+// Up to 5 ms, doubling per attempt; seeded per thread from the OS, so that
+// contenders in different processes do not draw the same pauses.
+std::chrono::milliseconds RandomPause(int attempt) {
+  thread_local std::minstd_rand generator{std::random_device{}()};
+  std::uniform_int_distribution<int> pause(1, 5 << std::min(attempt, 6));
+  return std::chrono::milliseconds(pause(generator));
+}
+
 long long DaysSinceEpoch(std::time_t now) { return static_cast<long long>(now / 86400); }
 
 class LdapDirectory final : public Directory {
  public:
   LdapDirectory(config::LdapSection settings, SecretString bind_password)
       : settings_(settings), pool_(std::move(settings), std::move(bind_password)) {
-    attributes_ = {"uid", "entryUUID", "displayName", "cn", "sn", "objectClass",
-                   "userPassword", "pwdLastSet", "sesamResetRounds", "sesamPasswordClaim"};
+    attributes_ = {"uid",
+                   "entryUUID",
+                   "displayName",
+                   "cn",
+                   "sn",
+                   "objectClass",
+                   "userPassword",
+                   "pwdLastSet",
+                   "sesamResetRounds",
+                   "sesamPasswordClaim"};
     for (const auto* list : {&settings_.name_attribute, &settings_.mail_attributes,
                              &settings_.coaccount_mail_attributes}) {
       attributes_.insert(attributes_.end(), list->begin(), list->end());
@@ -118,6 +138,9 @@ class LdapDirectory final : public Directory {
         mods.push_back({LDAP_MOD_ADD, "sesamResetRounds", {internal::FormatRounds(kept)}});
         const Status written = session.Modify(account.dn, mods, "").status;
         if (written.ok() || !LostRace(written)) return written;
+        // Another writer won this round: step aside a little, differently
+        // for each contender, so the next attempt does not collide again.
+        std::this_thread::sleep_for(RandomPause(attempt));
       }
       return Status(StatusCode::kUnavailable, "reset rounds kept changing concurrently",
                     "changed_concurrently");
@@ -159,7 +182,8 @@ class LdapDirectory final : public Directory {
     const int scope =
         settings_.scope == config::LdapScope::kOne ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
     SESAM_RETURN_IF_ERROR(pool_.Run([&](Session& session) -> Status {
-      Result<std::vector<Entry>> found = session.Search(settings_.base, scope, filter, attributes_, 2);
+      Result<std::vector<Entry>> found =
+          session.Search(settings_.base, scope, filter, attributes_, 2);
       if (!found.ok()) return found.status();
       entries = std::move(*found);
       return Status::Ok();
@@ -214,7 +238,8 @@ class LdapDirectory final : public Directory {
 
   void AddShadowLastChange(const Entry& entry, std::vector<Modification>& mods) const {
     if (settings_.update_shadow_last_change && HasObjectClass(entry, "shadowAccount")) {
-      mods.push_back({LDAP_MOD_REPLACE, "shadowLastChange",
+      mods.push_back({LDAP_MOD_REPLACE,
+                      "shadowLastChange",
                       {std::to_string(DaysSinceEpoch(std::time(nullptr)))}});
     }
   }
@@ -222,16 +247,17 @@ class LdapDirectory final : public Directory {
   // crypt / argon2: one modify under an assertion of the exact old values, so
   // the server applies it only while the password is unchanged.
   Status WriteHashed(Session& session, const Entry& entry, const SecretString& new_password) {
-    Result<std::string> value = settings_.password_mode == config::PasswordMode::kCrypt
-                                    ? internal::CryptUserPassword(new_password,
-                                                                  settings_.crypt_scheme)
-                                    : internal::Argon2UserPassword(new_password);
+    Result<std::string> value =
+        settings_.password_mode == config::PasswordMode::kCrypt
+            ? internal::CryptUserPassword(new_password, settings_.crypt_scheme)
+            : internal::Argon2UserPassword(new_password);
     if (!value.ok()) return value.status();
     const SecretString hashed(*value);
     WipeString(*value);
     // A replace, not delete-old + add-new: slapd's ppolicy takes a deleted
     // value for the user's old password in clear text and refuses the hash.
-    std::vector<Modification> mods{{LDAP_MOD_REPLACE, "userPassword", {std::string(hashed.view())}}};
+    std::vector<Modification> mods{
+        {LDAP_MOD_REPLACE, "userPassword", {std::string(hashed.view())}}};
     AddShadowLastChange(entry, mods);
     internal::WriteResult written =
         session.Modify(entry.dn, mods, PasswordAssertion(entry.Values("userPassword")));
@@ -268,7 +294,8 @@ class LdapDirectory final : public Directory {
     }
     if (!old_claim.empty()) mods.push_back({LDAP_MOD_DELETE, "sesamPasswordClaim", {old_claim}});
     mods.push_back({LDAP_MOD_ADD, "sesamPasswordClaim", {claim}});
-    const std::string assertion = ad ? "(objectClass=*)" : PasswordAssertion(entry.Values("userPassword"));
+    const std::string assertion =
+        ad ? "(objectClass=*)" : PasswordAssertion(entry.Values("userPassword"));
     const Status claimed = session.Modify(entry.dn, mods, assertion).status;
     if (!claimed.ok()) {
       if (LostRace(claimed)) return StateChanged("the password was changed concurrently");
@@ -293,7 +320,8 @@ class LdapDirectory final : public Directory {
     // after a refusal the same reset may try another password.
     const Status released =
         session.Modify(entry.dn, {{LDAP_MOD_DELETE, "sesamPasswordClaim", {claim}}}, "").status;
-    if (!released.ok()) log::Warning("LDAP: could not release a password claim: " + released.message());
+    if (!released.ok())
+      log::Warning("LDAP: could not release a password claim: " + released.message());
     SESAM_RETURN_IF_ERROR(PasswordWriteStatus(written));
     std::vector<Modification> shadow;
     AddShadowLastChange(entry, shadow);

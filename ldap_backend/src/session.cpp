@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "sesam/log.h"
 
@@ -18,7 +19,8 @@ timeval ToTimeval(std::chrono::milliseconds duration) {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -208,22 +210,22 @@ WriteResult Session::Modify(const std::string& dn, const std::vector<Modificatio
   }
   mod_pointers.push_back(nullptr);
 
-  LDAPControl ppolicy_request{const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr},
-                              0};
+  LDAPControl ppolicy_request{
+      const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
   std::vector<LDAPControl*> controls{&ppolicy_request};
   ControlPtr assertion_control;
   if (!assertion.empty()) {
     LDAPControl* raw = nullptr;
-    const int rc = ldap_create_assertion_control(ld_.get(), const_cast<char*>(assertion.c_str()),
-                                                 1, &raw);
+    const int rc =
+        ldap_create_assertion_control(ld_.get(), const_cast<char*>(assertion.c_str()), 1, &raw);
     assertion_control.reset(raw);
     if (rc != LDAP_SUCCESS) return {Fail(rc, "assertion control"), std::nullopt, rc};
     controls.push_back(assertion_control.get());
   }
   controls.push_back(nullptr);
   int msgid = 0;
-  const int rc = ldap_modify_ext(ld_.get(), dn.c_str(), mod_pointers.data(), controls.data(),
-                                 nullptr, &msgid);
+  const int rc =
+      ldap_modify_ext(ld_.get(), dn.c_str(), mod_pointers.data(), controls.data(), nullptr, &msgid);
   if (rc != LDAP_SUCCESS) return {Fail(rc, "modify"), std::nullopt, rc};
   return Finish(msgid, "modify");
 }
@@ -231,8 +233,8 @@ WriteResult Session::Modify(const std::string& dn, const std::vector<Modificatio
 WriteResult Session::PasswordModify(const std::string& dn, const SecretString& new_password) {
   berval user{dn.size(), const_cast<char*>(dn.data())};
   berval password{new_password.size(), const_cast<char*>(new_password.c_str())};
-  LDAPControl ppolicy_request{const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr},
-                              0};
+  LDAPControl ppolicy_request{
+      const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
   LDAPControl* controls[] = {&ppolicy_request, nullptr};
   int msgid = 0;
   const int rc = ldap_passwd(ld_.get(), &user, nullptr, &password, controls, nullptr, &msgid);
@@ -291,16 +293,21 @@ void Pool::Release(std::unique_ptr<Session> session) {
   std::vector<std::unique_ptr<Session>> dropped;
   {
     std::lock_guard lock(mutex_);
-    if (session->broken()) {
+    if (!session->broken()) {
+      idle_.push_back(std::move(session));
+    } else {
       // The server went away or stalled: the idle sessions to it are stale too.
       dropped.swap(idle_);
       open_ -= static_cast<unsigned>(dropped.size()) + 1;
       dropped.push_back(std::move(session));
-    } else {
-      idle_.push_back(std::move(session));
     }
   }
-  available_.notify_all();
+  // One freed slot (or several, when sessions were dropped) for the waiters.
+  if (dropped.empty()) {
+    available_.notify_one();
+  } else {
+    available_.notify_all();
+  }
   // `dropped` unbinds here, outside the lock.
 }
 
@@ -310,8 +317,8 @@ Status Pool::Run(const std::function<Status(Session&)>& work) {
     Result<std::unique_ptr<Session>> session = Acquire(reused);
     if (!session.ok()) return session.status();
     Status status = work(**session);
-    const bool retry = attempt == 0 && reused && (*session)->broken() &&
-                       status.code() == StatusCode::kUnavailable;
+    const bool retry =
+        attempt == 0 && reused && (*session)->broken() && status.code() == StatusCode::kUnavailable;
     Release(std::move(*session));
     if (!retry) return status;
   }

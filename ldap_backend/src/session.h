@@ -67,8 +67,7 @@ class Session {
   // At most `size_limit` entries (0: no limit); more matching entries are
   // not an error (the caller sees size_limit entries and decides).
   Result<std::vector<Entry>> Search(const std::string& base, int scope, const std::string& filter,
-                                    const std::vector<std::string>& attributes,
-                                    int size_limit);
+                                    const std::vector<std::string>& attributes, int size_limit);
 
   // A modify, optionally under an RFC 4528 assertion (`assertion` a filter,
   // "" for none) and with the ppolicy request control.

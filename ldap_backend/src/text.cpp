@@ -76,8 +76,8 @@ std::string EscapeDnValue(std::string_view value) {
     const bool edge_space = c == ' ' && (i == 0 || i + 1 == value.size());
     if (c == '\0') {
       AppendHexEscape(out, 0);
-    } else if (c == '"' || c == '+' || c == ',' || c == ';' || c == '<' || c == '>' ||
-               c == '\\' || edge_space || (c == '#' && i == 0)) {
+    } else if (c == '"' || c == '+' || c == ',' || c == ';' || c == '<' || c == '>' || c == '\\' ||
+               edge_space || (c == '#' && i == 0)) {
       out += '\\';
       out += c;
     } else {

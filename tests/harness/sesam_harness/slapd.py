@@ -3,8 +3,7 @@
 `Slapd(workdir)` is a context manager: entering generates a cn=config (slapadd
 -n0 from an LDIF written here), loads the accounts fixture (slapadd -n1),
 starts slapd on ldap://127.0.0.1:<free port>/ (and a ldapi:// socket in the
-temp dir) and waits until it answers;
-leaving stops it. slapd daemonizes and is managed through its pid file, so a
+temp dir, all under <workdir>/slapd) and waits until it answers; leaving stops it. slapd daemonizes and is managed through its pid file, so a
 test can stop and restart it mid-run with the control script.
 
 Server: schemas core, cosine, inetorgperson, nis and schemas/sesam.ldif; one
@@ -24,13 +23,17 @@ Environment exported by env():
   SESAM_TEST_LDAP_BASE                dc=school,dc=test
   SESAM_TEST_LDAP_PEOPLE              ou=people,dc=school,dc=test (the accounts)
   SESAM_TEST_LDAP_BIND_DN             cn=sesam,ou=services,dc=school,dc=test
-  SESAM_TEST_LDAP_BIND_PASSWORD_FILE  file (mode 0600) holding its password
+  SESAM_TEST_LDAP_BIND_PASSWORD_FILE  file (mode 0600) holding its password, without a
+                                      newline (so `ldapsearch -y` reads it too)
   SESAM_TEST_LDAP_ADMIN_DN            cn=admin,dc=school,dc=test (rootdn)
   SESAM_TEST_LDAP_ADMIN_PASSWORD      its password
   SESAM_TEST_LDAP_USER_PASSWORD       the initial password of every fixture account
+  SESAM_TEST_LDAP_CA_FILE             the server's self-signed certificate (CN and IP
+                                      127.0.0.1): StartTLS works on the ldap:// port
   SESAM_TEST_LDAP_CONTROL             script: `$SESAM_TEST_LDAP_CONTROL stop|start|restart`,
                                       or pause|resume (SIGSTOP/SIGCONT: a hung server)
   SESAM_TEST_LDAP_SCHEMA_DIR          the schemas/ folder loaded
+  SESAM_TEST_LDAP_ARGON2              "1" when the argon2 module is loaded, else "0"
   SESAM_TEST_CONFIG                   a sesam.conf whose [ldap] section points here
                                       (other sections at their defaults)
 
@@ -48,7 +51,7 @@ Fixture accounts under ou=people (uid: given name / own mail / co-account mail):
                 co-account "pieter@school.test" (the same address: listed once)
   a*b(c)\\d     uid with filter metacharacters (dn cn=Special Chars); x@school.test
   dup.user      two entries with this uid (cn=dup one, cn=dup two)
-  pw.exop pw.crypt pw.argon2 pw.history pw.race pw.rounds pw.down pw.cli
+  pw.exop pw.crypt pw.argon2 pw.history pw.race pw.rounds pw.down pw.cli pw.tls
                 accounts the tests change passwords or rounds of; pw.<x>@school.test
   young.user    under the cn=young policy (pwdMinAge 3600)
 Every account has objectClass inetOrgPerson, posixAccount, shadowAccount and
@@ -103,7 +106,7 @@ ACCOUNTS = [
      ["pwdPolicySubentry: cn=young,ou=policies," + SUFFIX]),
 ] + [("pw." + name, None, "Pw " + name.capitalize(), "Pw", name.capitalize(),
       ["pw.%s@school.test" % name], [], [])
-     for name in ("exop", "crypt", "argon2", "history", "race", "rounds", "down", "cli")]
+     for name in ("exop", "crypt", "argon2", "history", "race", "rounds", "down", "cli", "tls")]
 
 
 def ssha(password):
@@ -203,6 +206,8 @@ def config_ldif(workdir, argon2):
         cn: config
         olcPidFile: {w}/slapd.pid
         olcArgsFile: {w}/slapd.args
+        olcTLSCertificateFile: {w}/tls/server.crt
+        olcTLSCertificateKeyFile: {w}/tls/server.key
         olcAuthzRegexp: {{0}}"gidNumber=[0-9]+\\+uidNumber={uid},cn=peercred,cn=external,cn=auth" "{bind}"
 
         dn: cn=module{{0}},cn=config
@@ -255,6 +260,16 @@ def config_ldif(workdir, argon2):
                     admin_pw=ADMIN_PASSWORD, svc=svc, uid=os.getuid(), bind=BIND_DN)
 
 
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 (StartTLS tests); returns it as the CA file."""
+    os.makedirs(directory)
+    crt, key = os.path.join(directory, "server.crt"), os.path.join(directory, "server.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", crt], check=True, capture_output=True)
+    return crt
+
+
 CONTROL_SCRIPT = """#!/bin/sh
 # Stops or starts the test slapd: {control} stop|start|restart|pause|resume
 # (pause: SIGSTOP, the server accepts connections but never answers)
@@ -304,6 +319,7 @@ class Slapd:
         os.makedirs(os.path.join(w, "data"))
         self.port = common.free_port()
         argon2 = os.path.exists(os.path.join(MODULE_DIR, "argon2.so"))
+        self.ca_file = make_certificate(os.path.join(w, "tls"))
         self.argon2 = argon2
         with open(os.path.join(w, "config.ldif"), "w") as f:
             f.write(config_ldif(w, argon2))
@@ -367,6 +383,7 @@ class Slapd:
             "SESAM_TEST_LDAP_USER_PASSWORD": USER_PASSWORD,
             "SESAM_TEST_LDAP_CONTROL": self.control,
             "SESAM_TEST_LDAP_SCHEMA_DIR": SCHEMA_DIR,
+            "SESAM_TEST_LDAP_CA_FILE": self.ca_file,
             "SESAM_TEST_LDAP_ARGON2": "1" if self.argon2 else "0",
             "SESAM_TEST_CONFIG": self.config,
         }

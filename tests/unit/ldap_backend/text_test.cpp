@@ -20,8 +20,10 @@ TEST(FilterEscaping, EscapesNonAsciiBytes) {
 }
 
 TEST(FilterEscaping, ExpandsEveryPlaceholder) {
-  STRCMP_EQUAL("(|(uid=a\\2a)(mail=a\\2a))", ExpandFilter("(|(uid={username})(mail={username}))", "a*").c_str());
-  STRCMP_EQUAL("(&(objectClass=x)(uid=*))", ExpandFilterAnyUser("(&(objectClass=x)(uid={username}))").c_str());
+  STRCMP_EQUAL("(|(uid=a\\2a)(mail=a\\2a))",
+               ExpandFilter("(|(uid={username})(mail={username}))", "a*").c_str());
+  STRCMP_EQUAL("(&(objectClass=x)(uid=*))",
+               ExpandFilterAnyUser("(&(objectClass=x)(uid={username}))").c_str());
 }
 
 TEST_GROUP(DnEscaping){};
@@ -38,8 +40,8 @@ TEST(DnEscaping, EscapesRfc4514Specials) {
 TEST_GROUP(Addresses){};
 
 TEST(Addresses, StripsSmtpPrefixesAndDeduplicatesKeepingOrder) {
-  const auto out = NormalizeAddresses({"SMTP:Jan@School.test", " b@x.test ", "smtp:jan@school.test",
-                                       "", "B@X.test", "c@x.test"});
+  const auto out = NormalizeAddresses(
+      {"SMTP:Jan@School.test", " b@x.test ", "smtp:jan@school.test", "", "B@X.test", "c@x.test"});
   LONGS_EQUAL(3, out.size());
   STRCMP_EQUAL("Jan@School.test", out[0].c_str());
   STRCMP_EQUAL("b@x.test", out[1].c_str());

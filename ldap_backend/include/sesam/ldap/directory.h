@@ -32,7 +32,8 @@
 // - Reset rounds live in the single-valued sesamResetRounds attribute
 //   ("<unix seconds>:<id> ...", oldest first), rewritten by a modify that
 //   deletes the exact old value and adds the new one; a conflict is retried
-//   (5 attempts). objectClass sesamAccount is added when the entry lacks it.
+//   (10 attempts, with a growing random pause). objectClass sesamAccount is
+//   added when the entry lacks it.
 // - Connections: a pool of pool_size bound sessions (see src/session.h):
 //   reused across calls, dropped on a transport error (with the idle ones to
 //   the same server), a call that met a dead pooled connection is retried
