@@ -135,7 +135,8 @@ def memory_kib(build, work, filter_path, with_sesam):
                PAM_WRAPPER_SERVICE_DIR=services)
     done = subprocess.run(["/usr/bin/time", "-f", "%M", "pamtester", "bench", "nobody", "chauthtok"],
                           input=b"Xyzzy.Pl0ugh\nXyzzy.Pl0ugh\n", env=env, capture_output=True)
-    return int(done.stderr.decode().strip().splitlines()[-1])
+    # time(1) writes its number last, after the prompts pamtester echoes.
+    return int(done.stderr.decode().split()[-1])
 
 
 def main():
@@ -143,6 +144,12 @@ def main():
     parser.add_argument("--build", required=True)
     parser.add_argument("--peer-sample", type=int, default=10000)
     args = parser.parse_args()
+    with open(os.path.join(args.build, "CMakeCache.txt")) as f:
+        build_type = next((l.split("=", 1)[1].strip() for l in f
+                           if l.startswith("CMAKE_BUILD_TYPE:")), "")
+    if build_type not in ("Release", "RelWithDebInfo"):
+        raise SystemExit("benchmark an optimized build (make's default, RelWithDebInfo), not '%s'"
+                         % (build_type or "no build type"))
     work = os.path.join(args.build, "bench-policy")
     rng = random.Random(20261126)
     passwords, big_filter = prepare(work, rng)

@@ -49,7 +49,12 @@ std::u32string DecodeLenient(std::string_view text, bool& valid) {
     const std::size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
     const std::string_view sequence = text.substr(i, length);
     if (sequence.size() == length && (lead < 0x80 || lead >= 0xC2) && utf8::IsValid(sequence)) {
-      out += utf8::Decode(sequence).value();
+      // Valid: the lead byte's payload bits, then 6 bits per continuation byte.
+      char32_t code_point = length == 1 ? lead : lead & (0x7Fu >> length);
+      for (std::size_t k = 1; k < length; ++k) {
+        code_point = (code_point << 6) | (static_cast<unsigned char>(sequence[k]) & 0x3Fu);
+      }
+      out.push_back(code_point);
       i += length;
     } else {
       out.push_back(U'\uFFFD');
