@@ -17,7 +17,8 @@
   *.log          sesam-fcgi's log (stderr), nginx's access and error logs
 
 Programs come from the build tree: SESAM_FCGI (the sesam-fcgi binary),
-SESAM_WEB_DATADIR (templates/ and static/) and SESAM_LOCALEDIR (catalogs);
+SESAM_WEB_DATADIR (templates/ and static/), SESAM_LOCALEDIR (catalogs) and
+SESAM_BLOCKLIST (the policy's blocklist, build/data/blocklist.txt);
 defaults assume the build directory `build/` of this checkout.
 
 env() exports:
@@ -92,7 +93,10 @@ class Web:
     def _config_text(self):
         env = self.env_in
         smtp_url = env["SESAM_TEST_SMTP_URL"]
+        blocklist = _build_path("SESAM_BLOCKLIST", "data", "blocklist.txt")
         sections = {
+            "policy": ({"blocklist": blocklist} if os.path.exists(blocklist)
+                       else {"blocklist_optional": "yes"}),
             "ldap": ldap_section(env),
             "mail": {"smtp_url": smtp_url, "starttls": "no",
                      "from": "Sint-Jan <noreply@school.test>", "timeout": "5s"},
