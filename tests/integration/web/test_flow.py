@@ -58,7 +58,7 @@ class Flow(unittest.TestCase):
 
         done = browser.change(link, NEW_PASSWORD)
         self.assertEqual(303, done.status)
-        self.assertEqual(ENV["SESAM_TEST_BASE_URL"] + "/done", done.header("Location"))
+        self.assertTrue(done.header("Location").startswith(ENV["SESAM_TEST_BASE_URL"] + "/done"))
         self.assertEqual(200, browser.get("done").status)
         self.assertTrue(binds(dn, NEW_PASSWORD))
         self.assertFalse(binds(dn, OLD_PASSWORD))

@@ -55,7 +55,7 @@ class Tokens(unittest.TestCase):
             ".".join([b64(json.dumps({"alg": "HS512", "typ": "JWT"}).encode()), payload, signature]),
             token + ".extra",
             header + "." + payload + "." + signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB"),
-            header + ".%%%." + signature,
+            header + ".$$$." + signature,
             "", "a.b", "....",
         ]
         for bad in forged:
