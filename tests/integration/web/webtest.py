@@ -231,8 +231,3 @@ def run_tests():
     import unittest
     unittest.main(module="__main__", verbosity=2)
 
-
-def free_port_for_tests():
-    """A port nothing listens on (for a server that is down)."""
-    from sesam_harness.common import free_port
-    return free_port()
