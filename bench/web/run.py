@@ -96,7 +96,7 @@ def main():
         with SmtpSink(workdir) as smtp:
             env.update(smtp.env())
             with Web(workdir, env, threads=8,
-                     overrides={("web", "ip_limit"): "1000000000/1m"}) as web:
+                     overrides={("web", "ip_limit"): "1000000/1s"}) as web:
                 env.update(web.env())
                 os.environ.update(env)
                 import webtest
