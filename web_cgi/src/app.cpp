@@ -226,6 +226,13 @@ void App::Impl::Finish(const PageContext& context, Response& response) const {
   }
 }
 
+void EnsureCsrfCookie(PageContext& context) {
+  if (context.csrf_cookie.empty()) {
+    context.csrf_cookie = csrf::NewCookieValue();
+    context.set_csrf_cookie = true;
+  }
+}
+
 std::string App::Impl::CsrfField(const PageContext& context) const {
   return csrf::FormToken(*deps_.csrf_key, context.csrf_cookie);
 }

@@ -27,6 +27,9 @@ struct PageContext {
   std::string Tr(std::string_view msgid) const { return std::string(catalog->Translate(msgid)); }
 };
 
+// Gives the visitor a CSRF cookie when the request brought none.
+void EnsureCsrfCookie(PageContext& context);
+
 // An otp link that is still good, with the account it belongs to.
 struct LiveLink {
   ldap::Account account;

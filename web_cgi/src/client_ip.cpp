@@ -1,4 +1,5 @@
 #include "client_ip.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 
@@ -6,12 +7,6 @@
 
 namespace sesam::web {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 bool Parse(const std::string& text, int& family, unsigned char* bytes) {
   if (inet_pton(AF_INET, text.c_str(), bytes) == 1) {
@@ -44,7 +39,7 @@ ProxyList::ProxyList(const std::vector<std::string>& entries) {
 bool ProxyList::Contains(std::string_view address) const {
   int family = 0;
   unsigned char bytes[16] = {};
-  if (!Parse(std::string(Trim(address)), family, bytes)) return false;
+  if (!Parse(std::string(TrimSpace(address)), family, bytes)) return false;
   for (const Range& range : ranges_) {
     if (range.family != family) continue;
     const unsigned full = range.prefix / 8;
@@ -66,7 +61,7 @@ std::string ClientIp(const ProxyList& proxies, std::string_view remote_addr,
   while (!rest.empty()) {
     const auto comma = rest.rfind(',');
     const std::string_view hop =
-        Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+        TrimSpace(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
     if (!proxies.Contains(hop)) {
       int family = 0;

@@ -8,24 +8,9 @@
 #include "csrf.h"
 #include "negotiation.h"
 #include "sesam/log.h"
+#include "text.h"
 
 namespace sesam::web {
-namespace {
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-void EnsureCsrfCookie(PageContext& context) {
-  if (context.csrf_cookie.empty()) {
-    context.csrf_cookie = csrf::NewCookieValue();
-    context.set_csrf_cookie = true;
-  }
-}
-
-}  // namespace
 
 Response App::Impl::GetForgot(PageContext& context) {
   EnsureCsrfCookie(context);
@@ -84,8 +69,8 @@ Response App::Impl::PostForgot(PageContext& context) {
     return ErrorPage(context, 403, context.Tr(N_("This form has expired")),
                      context.Tr(N_("Please open the form again and send it once more.")));
   }
-  const std::string username(Trim(fields["username"]));
-  const std::string email(Trim(fields["email"]));
+  const std::string username(TrimSpace(fields["username"]));
+  const std::string email(TrimSpace(fields["email"]));
   if (username.empty()) {
     return ForgotForm(context, 400, username, email, context.Tr(N_("Fill in your username.")));
   }

@@ -1,4 +1,5 @@
 #include "negotiation.h"
+#include "text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,12 +7,6 @@
 
 namespace sesam::web {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return text;
-}
 
 bool Configured(std::string_view language, const std::vector<std::string>& languages) {
   return std::find(languages.begin(), languages.end(), language) != languages.end();
@@ -28,14 +23,14 @@ std::string ChooseLanguage(std::string_view query_lang, std::string_view accept_
   while (start < accept_language.size()) {
     std::size_t end = accept_language.find(',', start);
     if (end == std::string_view::npos) end = accept_language.size();
-    std::string_view entry = Trim(accept_language.substr(start, end - start));
+    std::string_view entry = TrimSpace(accept_language.substr(start, end - start));
     start = end + 1;
     double q = 1.0;
     const auto semicolon = entry.find(';');
     if (semicolon != std::string_view::npos) {
-      const std::string_view params = Trim(entry.substr(semicolon + 1));
+      const std::string_view params = TrimSpace(entry.substr(semicolon + 1));
       if (params.rfind("q=", 0) == 0) q = std::atof(std::string(params.substr(2)).c_str());
-      entry = Trim(entry.substr(0, semicolon));
+      entry = TrimSpace(entry.substr(0, semicolon));
     }
     std::string primary(entry.substr(0, entry.find('-')));
     std::transform(primary.begin(), primary.end(), primary.begin(),

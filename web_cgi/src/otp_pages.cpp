@@ -15,13 +15,6 @@ bool Unreachable(const Status& status) {
          status.code() == StatusCode::kDeadlineExceeded;
 }
 
-void EnsureCsrfCookie(PageContext& context) {
-  if (context.csrf_cookie.empty()) {
-    context.csrf_cookie = csrf::NewCookieValue();
-    context.set_csrf_cookie = true;
-  }
-}
-
 policy::Context PolicyContext(const ldap::Account& account) {
   policy::Context context;
   context.username = account.username;

@@ -6,19 +6,10 @@
 #include "audit.h"
 #include "reset_mail.h"
 #include "sesam/log.h"
+#include "text.h"
 
 namespace sesam::web {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 std::string_view OutcomeText(const ForgotResult& result) {
   switch (result.outcome) {
@@ -35,8 +26,8 @@ std::string_view OutcomeText(const ForgotResult& result) {
 }  // namespace
 
 bool SameAddress(std::string_view typed, std::string_view known) {
-  typed = Trim(typed);
-  known = Trim(known);
+  typed = TrimSpace(typed);
+  known = TrimSpace(known);
   return typed.size() == known.size() &&
          std::equal(typed.begin(), typed.end(), known.begin(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) ==

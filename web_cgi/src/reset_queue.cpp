@@ -15,7 +15,11 @@ ResetQueue::~ResetQueue() { Shutdown(std::chrono::steady_clock::now()); }
 void ResetQueue::Submit(ForgotRequest request) {
   std::lock_guard lock(mutex_);
   if (stopping_ || queue_.size() >= capacity_) {
-    log::Error("reset request dropped: the request queue is full or shutting down");
+    // Under a flood one line per drop would flood the log too: the first and every 1000th.
+    if (dropped_++ % 1000 == 0) {
+      log::Error("reset request dropped: the request queue is full or shutting down (" +
+                 std::to_string(dropped_) + " dropped so far)");
+    }
     return;
   }
   queue_.push_back(std::move(request));

@@ -3,8 +3,8 @@
     with Web(workdir, env) as web:          # env: the slapd and smtp env vars
         env.update(web.env())
 
-`env` must hold the coordinates of a running slapd (SESAM_TEST_LDAP_*, see
-slapd.py) and SMTP sink (SESAM_TEST_SMTP_*). Web writes, in `workdir/web[-NAME]/`:
+`env` must hold the coordinates of a running slapd (SESAM_TEST_CONFIG, whose
+[ldap] section is copied, see slapd.py) and SMTP sink (SESAM_TEST_SMTP_URL). Web writes, in `workdir/web[-NAME]/`:
 
   sesam.conf     [ldap] and [mail] from those servers, [web] base_url pointing at
                  nginx, [token] key_file; `overrides` replace single keys, e.g.
@@ -17,7 +17,8 @@ slapd.py) and SMTP sink (SESAM_TEST_SMTP_*). Web writes, in `workdir/web[-NAME]/
   *.log          sesam-fcgi's log (stderr), nginx's access and error logs
 
 Programs come from the build tree: SESAM_FCGI (the sesam-fcgi binary),
-SESAM_WEB_DATADIR (templates/ and static/) and SESAM_LOCALEDIR (catalogs);
+SESAM_WEB_DATADIR (templates/ and static/), SESAM_LOCALEDIR (catalogs) and
+SESAM_BLOCKLIST (the policy's blocklist, build/data/blocklist.txt);
 defaults assume the build directory `build/` of this checkout.
 
 env() exports:
@@ -65,19 +66,12 @@ def _wait_for_socket(path, process, timeout=20.0):
 
 
 def ldap_section(env):
-    """The [ldap] lines for the slapd harness's server."""
-    lines = {
-        "uri": env["SESAM_TEST_LDAP_URI"],
-        "base": env["SESAM_TEST_LDAP_BASE"],
-        "bind_dn": env["SESAM_TEST_LDAP_BIND_DN"],
-        "bind_password_file": env["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"],
-    }
-    extra = env.get("SESAM_TEST_LDAP_CONFIG_EXTRA", "")
-    for line in extra.splitlines():
-        if "=" in line:
-            key, value = line.split("=", 1)
-            lines[key.strip()] = value.strip()
-    return lines
+    """The [ldap] lines of the slapd harness's own sesam.conf (SESAM_TEST_CONFIG)."""
+    import configparser
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    parser.read(env["SESAM_TEST_CONFIG"])
+    return dict(parser["ldap"])
 
 
 class Web:
@@ -98,8 +92,11 @@ class Web:
     # -- configuration -----------------------------------------------------
     def _config_text(self):
         env = self.env_in
-        smtp_url = env.get("SESAM_TEST_SMTP_URL") or f"smtp://127.0.0.1:{env['SESAM_TEST_SMTP_PORT']}"
+        smtp_url = env["SESAM_TEST_SMTP_URL"]
+        blocklist = _build_path("SESAM_BLOCKLIST", "data", "blocklist.txt")
         sections = {
+            "policy": ({"blocklist": blocklist} if os.path.exists(blocklist)
+                       else {"blocklist_optional": "yes"}),
             "ldap": ldap_section(env),
             "mail": {"smtp_url": smtp_url, "starttls": "no",
                      "from": "Sint-Jan <noreply@school.test>", "timeout": "5s"},

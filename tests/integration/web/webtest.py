@@ -6,6 +6,7 @@ tests/harness/with_servers.py --web (see sesam_harness/web.py for the env)."""
 import email
 import email.policy
 import glob
+import json
 import http.client
 import os
 import re
@@ -101,32 +102,35 @@ def mail_dir():
     return ENV["SESAM_TEST_MAIL_DIR"]
 
 
-def _message_files():
-    return sorted(p for p in glob.glob(os.path.join(mail_dir(), "**", "*"), recursive=True)
-                  if os.path.isfile(p) and not p.endswith((".tmp", ".json")))
+def _complete_messages():
+    """Numbers of the messages the sink finished storing (its .json is written last)."""
+    return sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(mail_dir(), "*.json")))
 
 
 class Mailbox:
-    """Messages that arrived at the SMTP sink since this object was made."""
+    """Messages that arrived at the SMTP sink since this object was made. Each
+    message gets `envelope_to`: the SMTP envelope's recipients (RCPT TO)."""
 
     def __init__(self):
-        self.seen = set(_message_files())
+        self.seen = set(_complete_messages())
 
     def wait(self, count, timeout=20.0, settle=0.5):
         """Waits for at least `count` new messages, then `settle` s for stragglers."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            new = [p for p in _message_files() if p not in self.seen]
-            if len(new) >= count:
+            if len([n for n in _complete_messages() if n not in self.seen]) >= count:
                 time.sleep(settle)
                 break
             time.sleep(0.05)
-        new = [p for p in _message_files() if p not in self.seen]
+        new = [n for n in _complete_messages() if n not in self.seen]
         self.seen.update(new)
         messages = []
-        for path in new:
-            with open(path, "rb") as f:
-                messages.append(email.message_from_binary_file(f, policy=email.policy.default))
+        for number in new:
+            with open(os.path.join(mail_dir(), number + ".eml"), "rb") as f:
+                message = email.message_from_binary_file(f, policy=email.policy.default)
+            with open(os.path.join(mail_dir(), number + ".json")) as f:
+                message.envelope_to = json.load(f)["rcpt_tos"]
+            messages.append(message)
         return messages
 
 
@@ -153,39 +157,52 @@ def link_path(link):
 
 
 def recipients(message):
-    """Every address the message names in To, Cc and Bcc."""
+    """Every address the message names in To, Cc and Bcc, then the envelope's."""
     found = []
     for field in ("To", "Cc", "Bcc"):
         for header in message.get_all(field, []):
             found += [a.addr_spec for a in header.addresses]
-    return found
+    return found + [a for a in getattr(message, "envelope_to", []) if a not in found]
 
 
 # -- LDAP ------------------------------------------------------------------
 
 def _ldap_admin():
-    return ["-x", "-H", ENV["SESAM_TEST_LDAP_URI"], "-D", ENV["SESAM_TEST_LDAP_BIND_DN"],
-            "-y", ENV["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"]]
+    return ["-x", "-H", ENV["SESAM_TEST_LDAP_URI"], "-D", ENV["SESAM_TEST_LDAP_ADMIN_DN"],
+            "-w", ENV["SESAM_TEST_LDAP_ADMIN_PASSWORD"]]
 
 
 def people_base():
-    return ENV.get("SESAM_TEST_LDAP_PEOPLE_BASE") or ENV["SESAM_TEST_LDAP_BASE"]
+    return ENV["SESAM_TEST_LDAP_PEOPLE"]
 
 
-def add_account(own=(), coaccounts=(), password="Oud-Wachtwoord-1", given="Jan", prefix="jan"):
-    """A fresh account with a unique username; returns (username, dn)."""
+OLD_PASSWORD = "Oud-Wachtwoord-1"
+
+
+def add_account(own=(), coaccounts=(), password=OLD_PASSWORD, given="Jan", prefix="jan"):
+    """A fresh account with a unique username (added as the rootdn); returns (username, dn)."""
     username = f"{prefix}.{uuid.uuid4().hex[:8]}"
     dn = f"uid={username},{people_base()}"
-    lines = [f"dn: {dn}", "objectClass: inetOrgPerson"]
-    if coaccounts:
-        lines.append("objectClass: " + ENV.get("SESAM_TEST_LDAP_COACCOUNT_CLASS", "sesamAccount"))
-    lines += [f"uid: {username}", f"cn: {given} Test", "sn: Test", f"givenName: {given}",
-              f"userPassword: {password}"]
+    lines = [f"dn: {dn}", "objectClass: inetOrgPerson", "objectClass: sesamAccount",
+             f"uid: {username}", f"cn: {given} Test", "sn: Test", f"givenName: {given}",
+             f"userPassword: {password}"]
     lines += [f"mail: {a}" for a in own]
     lines += [f"sesamCoAccountMail: {a}" for a in coaccounts]
     subprocess.run(["ldapadd"] + _ldap_admin(), input="\n".join(lines) + "\n", text=True,
                    check=True, capture_output=True)
     return username, dn
+
+
+def admin_set_password(dn, password):
+    """A change by another path than Sesam (the administrator)."""
+    subprocess.run(["ldappasswd"] + _ldap_admin() + ["-s", password, dn], check=True,
+                   capture_output=True)
+
+
+def ldap_control(action):
+    """stop | start: the slapd harness's control script."""
+    subprocess.run([ENV["SESAM_TEST_LDAP_CONTROL"], action], check=True, timeout=60,
+                   capture_output=True)
 
 
 def binds(dn, password):
@@ -214,8 +231,3 @@ def run_tests():
     import unittest
     unittest.main(module="__main__", verbosity=2)
 
-
-def free_port_for_tests():
-    """A port nothing listens on (for a server that is down)."""
-    from sesam_harness.common import free_port
-    return free_port()

@@ -106,6 +106,7 @@ class ResetQueue {
   std::condition_variable idle_;
   std::deque<ForgotRequest> queue_;
   std::size_t busy_ = 0;
+  std::size_t dropped_ = 0;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::vector<std::thread> workers_;
