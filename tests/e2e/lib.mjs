@@ -64,6 +64,8 @@ export async function launch() {
 
 export async function newPage(browser, { javaScript = true, viewport = DESKTOP, locale = "nl-BE" } = {}) {
   const context = await browser.newContext({ javaScriptEnabled: javaScript, viewport, locale });
+  // The machine is shared with builds: be patient before calling a page hung.
+  context.setDefaultTimeout(60000);
   const page = await context.newPage();
   page.javaScriptDisabled = !javaScript;
   // Pages load nothing from other hosts (issue 5): any such request fails the test.
@@ -259,4 +261,21 @@ export function tr(lang, msgid) {
   const text = catalogs[lang][msgid];
   assert.ok(text, `po/web/${lang}.po has no translation of "${msgid}"`);
   return text;
+}
+
+// Clicks Save on the change form and waits for the done page; on any other
+// answer fails with what the page says (status, heading, error line).
+export async function saveExpectingDone(page) {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST"),
+    page.click("form button[type=submit]"),
+  ]);
+  if (response.status() !== 303) {
+    await page.waitForLoadState();
+    const said = await page.evaluate(() =>
+      [document.querySelector("h1")?.textContent, document.querySelector("#form-error")?.textContent,
+       [...document.querySelectorAll("li.fail")].map((li) => li.dataset.rule).join(",")].join(" | "));
+    assert.fail(`Save answered ${response.status()}: ${said}`);
+  }
+  await page.waitForURL(/\/done(\?|$)/);
 }
