@@ -105,6 +105,20 @@ export function setPasswordAsAdmin(uid, password) {
                               "-s", password, dn(uid)]);
 }
 
+// The start of every flow: a known old password for `uid` and an empty mailbox.
+export async function freshStart(uid) {
+  const old = freshPassword();
+  setPasswordAsAdmin(uid, old);
+  await clearMail();
+  return old;
+}
+
+// The end of every flow: a real bind works with the new password, not the old one.
+export function assertPasswordChanged(uid, password, old) {
+  assert.equal(ldapBinds(uid, password), true, `${uid}: bind with the new password`);
+  assert.equal(ldapBinds(uid, old), false, `${uid}: bind with the old password`);
+}
+
 // --- the mail catcher (maildev's REST API) ----------------------------------
 
 export async function clearMail() {

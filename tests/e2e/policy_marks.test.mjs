@@ -6,8 +6,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  JAN, accessible, checkOneEachAndLinks, clearMail, env, freshPassword, launch, ldapBinds,
-  marks, newPage, requestLink, serverVerdicts, setPasswordAsAdmin, vectors, waitForMail,
+  JAN, accessible, checkOneEachAndLinks, env, freshStart, launch, ldapBinds, marks, newPage,
+  requestLink, serverVerdicts, vectors, waitForMail,
 } from "./lib.mjs";
 
 let browser;
@@ -38,9 +38,7 @@ test("the demo's [policy] is the one the vectors were written for", async () => 
 test(`${typeable.length} policy vectors typed key by key into the change form`, async () => {
   assert.ok(typeable.length >= 20, `only ${typeable.length} vectors a browser can type`);
   const browserRules = vectors.browser_rules;
-  const old = freshPassword();
-  setPasswordAsAdmin(JAN.uid, old);
-  await clearMail();
+  const old = await freshStart(JAN.uid);
   const page = await newPage(browser);
   await requestLink(page, JAN.uid, JAN.own);
   const links = checkOneEachAndLinks(await waitForMail(JAN.all.length), JAN.all);
