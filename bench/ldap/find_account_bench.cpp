@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "account_attributes.h"
 #include "sesam/config.h"
 #include "sesam/ldap/directory.h"
 
@@ -34,21 +35,6 @@ std::string Env(const char* name) {
   }
   return value;
 }
-
-// The attributes the LDAP Directory asks for with the default settings.
-const std::vector<std::string> kAttributes = {"uid",
-                                              "entryUUID",
-                                              "displayName",
-                                              "cn",
-                                              "sn",
-                                              "objectClass",
-                                              "userPassword",
-                                              "pwdLastSet",
-                                              "sesamResetRounds",
-                                              "sesamPasswordClaim",
-                                              "givenName",
-                                              "mail",
-                                              "sesamCoAccountMail"};
 
 template <typename Body>
 double Rate(unsigned threads, std::chrono::seconds duration, Body body) {
@@ -87,7 +73,9 @@ double BareRate(unsigned threads, std::chrono::seconds duration) {
       return;
     }
     std::vector<char*> attributes;
-    for (const auto& a : kAttributes) attributes.push_back(const_cast<char*>(a.c_str()));
+    const std::vector<std::string> names =
+        sesam::ldap::internal::AccountAttributes(sesam::config::DefaultConfig().ldap);
+    for (const auto& a : names) attributes.push_back(const_cast<char*>(a.c_str()));
     attributes.push_back(nullptr);
     for (std::size_t i = t; !stop; ++i) {
       const std::string filter =

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "account_attributes.h"
 #include "password_hash.h"
 #include "sesam/ldap/directory.h"
 #include "sesam/log.h"
@@ -75,20 +76,7 @@ class LdapDirectory final : public Directory {
  public:
   LdapDirectory(config::LdapSection settings, SecretString bind_password)
       : settings_(settings), pool_(std::move(settings), std::move(bind_password)) {
-    attributes_ = {"uid",
-                   "entryUUID",
-                   "displayName",
-                   "cn",
-                   "sn",
-                   "objectClass",
-                   "userPassword",
-                   "pwdLastSet",
-                   "sesamResetRounds",
-                   "sesamPasswordClaim"};
-    for (const auto* list : {&settings_.name_attribute, &settings_.mail_attributes,
-                             &settings_.coaccount_mail_attributes}) {
-      attributes_.insert(attributes_.end(), list->begin(), list->end());
-    }
+    attributes_ = internal::AccountAttributes(settings_);
   }
 
   Result<Account> FindAccount(std::string_view username) override {
@@ -354,6 +342,24 @@ class LdapDirectory final : public Directory {
 };
 
 }  // namespace
+
+std::vector<std::string> internal::AccountAttributes(const config::LdapSection& settings) {
+  std::vector<std::string> attributes = {"uid",
+                                         "entryUUID",
+                                         "displayName",
+                                         "cn",
+                                         "sn",
+                                         "objectClass",
+                                         "userPassword",
+                                         "pwdLastSet",
+                                         "sesamResetRounds",
+                                         "sesamPasswordClaim"};
+  for (const auto* list :
+       {&settings.name_attribute, &settings.mail_attributes, &settings.coaccount_mail_attributes}) {
+    attributes.insert(attributes.end(), list->begin(), list->end());
+  }
+  return attributes;
+}
 
 Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings) {
   SecretString bind_password;
