@@ -132,7 +132,8 @@ std::vector<std::string> SplitNames(const std::string& list) {
   std::size_t start = 0;
   while (start <= list.size()) {
     const std::size_t comma = list.find(',', start);
-    std::string name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string name =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!name.empty()) names.push_back(std::move(name));
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -162,7 +163,8 @@ int RunCheck(Args args) {
     return kExitUsage;
   }
   const policy::Policy& engine = *created;
-  for (const auto& warning : engine.warnings()) std::fprintf(stderr, "sesam check: %s\n", warning.c_str());
+  for (const auto& warning : engine.warnings())
+    std::fprintf(stderr, "sesam check: %s\n", warning.c_str());
 
   i18n::Translations translations(i18n::LocaleDir());
   const i18n::Catalog& catalog = translations.For(i18n::LanguageFromEnvironment());

@@ -26,14 +26,16 @@ Result<Arguments> ParseArguments(std::span<const char* const> argv) {
     const std::string_view value = arg.substr(equals + 1);
     if (key == "config") {
       if (value.empty() || value.front() != '/') {
-        return InvalidArgumentError("config= needs an absolute path, got '" + std::string(value) + "'");
+        return InvalidArgumentError("config= needs an absolute path, got '" + std::string(value) +
+                                    "'");
       }
       arguments.config_path = std::string(value);
     } else if (key == "retry") {
       unsigned retry = 0;
       const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), retry);
       if (error != std::errc() || end != value.data() + value.size() || retry < 1 || retry > 100) {
-        return InvalidArgumentError("retry= needs a number from 1 to 100, got '" + std::string(value) + "'");
+        return InvalidArgumentError("retry= needs a number from 1 to 100, got '" +
+                                    std::string(value) + "'");
       }
       arguments.retry = retry;
     } else if (key.empty()) {

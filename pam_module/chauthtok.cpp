@@ -29,8 +29,8 @@ Result<Loaded> Load(Host& host, std::span<const char* const> argv) {
   }
   auto config = config::Load(arguments->config_path, config::FileChecks::kNo);
   if (!config.ok()) {
-    host.Log(LogLevel::kError, "cannot load " + arguments->config_path + ": " +
-                                   config.status().message());
+    host.Log(LogLevel::kError,
+             "cannot load " + arguments->config_path + ": " + config.status().message());
     return config.status();
   }
   if (Status status = ApplyOverrides(*arguments, *config); !status.ok()) {
@@ -62,8 +62,7 @@ class Changer {
     context_.names = host_.Names(username_);
     old_password_ = host_.OldAuthtok();
     if (old_password_.has_value()) context_.old_password = &*old_password_;
-    warn_only_ = host_.CallerIsRoot() &&
-                 loaded_.arguments.enforce_for_root == EnforceForRoot::kNo;
+    warn_only_ = host_.CallerIsRoot() && loaded_.arguments.enforce_for_root == EnforceForRoot::kNo;
     return loaded_.arguments.use_authtok == UseAuthtok::kYes ? UseGivenAuthtok() : AskAndCheck();
   }
 

@@ -117,26 +117,45 @@ def pwquality_rate(sample_path, dictcheck):
     return len(passwords) / (time.perf_counter() - started), accepted
 
 
-def memory_kib(build, work, filter_path, with_sesam):
-    """Maximum RSS of pamtester changing a password through pam_wrapper."""
+def smaps(pid):
+    values = {}
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                values[parts[0].rstrip(":")] = int(parts[1])
+    return values
+
+
+def memory_at_prompt(build, work, filter_path, with_sesam):
+    """smaps_rollup of pamtester waiting at the module's password prompt (the
+    policy, blocklists and filter are loaded by then). Baseline: the same
+    pamtester waiting at pam_matrix's prompt, without pam_sesam.so."""
     services = os.path.join(work, "pam-services")
     os.makedirs(services, exist_ok=True)
     conf = os.path.join(work, "memory.conf")
     with open(conf, "w") as f:
         f.write("[policy]\nblocklist = %s/data/blocklist.txt %s\n" % (build, filter_path))
-    lines = []
+    passdb = os.path.join(work, "passdb")
+    with open(passdb, "w") as f:
+        f.write("nobody:x:bench\n")
     if with_sesam:
-        lines.append("password requisite %s/pam_module/pam_sesam.so config=%s enforce_for_root"
-                     % (build, conf))
-    lines.append("password required /usr/lib/x86_64-linux-gnu/security/pam_permit.so")
+        line = "password requisite %s/pam_module/pam_sesam.so config=%s" % (build, conf)
+    else:
+        line = "password required %s/pam_matrix.so passdb=%s" % (
+            "/usr/lib/x86_64-linux-gnu/pam_wrapper", passdb)
     with open(os.path.join(services, "bench"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(line + "\n")
     env = dict(os.environ, LD_PRELOAD="libpam_wrapper.so", PAM_WRAPPER="1",
                PAM_WRAPPER_SERVICE_DIR=services)
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", "pamtester", "bench", "nobody", "chauthtok"],
-                          input=b"Xyzzy.Pl0ugh\nXyzzy.Pl0ugh\n", env=env, capture_output=True)
-    # time(1) writes its number last, after the prompts pamtester echoes.
-    return int(done.stderr.decode().split()[-1])
+    process = subprocess.Popen(["pamtester", "bench", "nobody", "chauthtok"], env=env,
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    time.sleep(1.5)  # it waits for the first answer
+    values = smaps(process.pid)
+    process.kill()
+    process.wait()
+    return values
 
 
 def main():
@@ -165,9 +184,14 @@ def main():
     rows = []
     for label, conf in [("no blocklist", none_conf),
                         ("default list + 10M filter", full_conf)]:
-        seconds, out = timed([sesam, "check", "--batch", "--user", "jan", "--config", conf], passwords)
-        accepted = out.count(b"accepted\n")
-        rows.append(("sesam check --batch", label, PASSWORDS, PASSWORDS / seconds, accepted))
+        # Best of three: the machine is shared; the whole process is timed,
+        # start-up, blocklist loading and output included.
+        runs = [timed([sesam, "check", "--batch", "--user", "jan", "--config", conf], passwords)
+                for _ in range(3)]
+        seconds = min(r[0] for r in runs)
+        accepted = runs[0][1].count(b"accepted\n")
+        rows.append(("sesam check --batch (best of 3)", label, PASSWORDS, PASSWORDS / seconds,
+                     accepted))
 
     qc_rules = ["min=disabled,disabled,disabled,8,8", "max=128", "passphrase=0"]
     for label, extra in [("no blocklist (built-in wordlist)", []),
@@ -185,10 +209,16 @@ def main():
     for checker, label, count, rate, accepted in rows:
         print("| %s | %s | %d | %.0f | %d |" % (checker, label, count, rate, accepted))
 
-    base = memory_kib(args.build, work, big_filter, False)
-    with_sesam = memory_kib(args.build, work, big_filter, True)
-    print("\npamtester max RSS: pam_permit only %d KiB; with pam_sesam.so + default list + "
-          "10M filter %d KiB; difference %d KiB" % (base, with_sesam, with_sesam - base))
+    base = memory_at_prompt(args.build, work, big_filter, False)
+    with_sesam = memory_at_prompt(args.build, work, big_filter, True)
+    print("\npamtester at its prompt (KiB):")
+    print("| | Rss | Pss | Private_Clean | Private_Dirty | Anonymous |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, v in [("pam_matrix only", base), ("pam_sesam.so + default list + 10M filter", with_sesam)]:
+        print("| %s | %d | %d | %d | %d | %d |" % (label, v["Rss"], v["Pss"], v["Private_Clean"],
+                                                  v["Private_Dirty"], v["Anonymous"]))
+    print("pam_sesam.so's own memory (Private_Dirty difference): %d KiB"
+          % (with_sesam["Private_Dirty"] - base["Private_Dirty"]))
     print("filter file: %.1f MiB" % (os.path.getsize(big_filter) / 2**20))
 
 

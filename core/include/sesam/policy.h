@@ -53,8 +53,8 @@ namespace sesam::policy {
 inline constexpr unsigned kUsernameMinLength = 3;
 
 struct Context {
-  std::string_view username;             // empty when unknown
-  std::vector<std::string> names;        // given name, surname; empty when unknown
+  std::string_view username;                   // empty when unknown
+  std::vector<std::string> names;              // given name, surname; empty when unknown
   const SecretString* old_password = nullptr;  // null when unknown
 };
 

@@ -20,13 +20,18 @@ using internal::CharClass;
 // forbid every password containing "al".
 constexpr std::size_t kMinNameLength = kUsernameMinLength;
 
+// Whether a rule's result decides acceptance or is only a check mark.
+enum class Role { kDecides, kInformational };
+
 class Collector {
  public:
-  Collector(const i18n::Catalog& catalog, Verdict& verdict) : catalog_(catalog), verdict_(verdict) {}
+  Collector(const i18n::Catalog& catalog, Verdict& verdict)
+      : catalog_(catalog), verdict_(verdict) {}
 
   void Add(const char* id, bool passed, const char* msgid,
            std::initializer_list<std::pair<std::string_view, std::string_view>> values = {},
-           bool informational = false) {
+           Role role = Role::kDecides) {
+    const bool informational = role == Role::kInformational;
     RuleResult& rule = verdict_.rules.emplace_back();
     rule.id = id;
     rule.passed = passed;
@@ -130,10 +135,14 @@ Verdict Engine::Check(std::string_view password, const Context& context,
                              unsigned{has(CharClass::kDigit)} + unsigned{has(CharClass::kOther)};
     const std::string classes_text = std::to_string(s.min_classes);
     add.Add("classes", classes >= s.min_classes, internal::kMsgClasses, {{"min", classes_text}});
-    add.Add("class_lower", has(CharClass::kLower), internal::kMsgClassLower, {}, true);
-    add.Add("class_upper", has(CharClass::kUpper), internal::kMsgClassUpper, {}, true);
-    add.Add("class_digit", has(CharClass::kDigit), internal::kMsgClassDigit, {}, true);
-    add.Add("class_other", has(CharClass::kOther), internal::kMsgClassOther, {}, true);
+    add.Add("class_lower", has(CharClass::kLower), internal::kMsgClassLower, {},
+            Role::kInformational);
+    add.Add("class_upper", has(CharClass::kUpper), internal::kMsgClassUpper, {},
+            Role::kInformational);
+    add.Add("class_digit", has(CharClass::kDigit), internal::kMsgClassDigit, {},
+            Role::kInformational);
+    add.Add("class_other", has(CharClass::kOther), internal::kMsgClassOther, {},
+            Role::kInformational);
   }
 
   if (s.max_repeat > 0) {

@@ -31,8 +31,8 @@ Result<std::unique_ptr<Engine>> Engine::Build(const config::PolicySection& setti
   for (const std::string& path : settings.blocklist) {
     Status status = engine->AddBlocklist(path);
     if (status.ok()) continue;
-    const bool missing = status.code() == StatusCode::kNotFound ||
-                         status.code() == StatusCode::kPermissionDenied;
+    const bool missing =
+        status.code() == StatusCode::kNotFound || status.code() == StatusCode::kPermissionDenied;
     if (missing && settings.blocklist_optional) {
       engine->warnings_.push_back(status.message() + " (skipped: blocklist_optional = yes)");
       continue;

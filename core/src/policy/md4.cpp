@@ -58,14 +58,16 @@ Md4Digest Md4(std::span<const std::uint8_t> data) {
   tail[rest] = 0x80;
   const std::size_t tail_size = rest < 56 ? 64 : 128;
   const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_size - 8 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(bits >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    tail[tail_size - 8 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(bits >> (8 * i));
   Block(state, tail);
   if (tail_size == 128) Block(state, tail + 64);
   for (std::uint8_t& byte : tail) byte = 0;
 
   Md4Digest digest;
   for (std::size_t i = 0; i < 4; ++i) {
-    for (std::size_t j = 0; j < 4; ++j) digest[4 * i + j] = static_cast<std::uint8_t>(state[i] >> (8 * j));
+    for (std::size_t j = 0; j < 4; ++j)
+      digest[4 * i + j] = static_cast<std::uint8_t>(state[i] >> (8 * j));
   }
   return digest;
 }

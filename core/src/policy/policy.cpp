@@ -45,12 +45,9 @@ std::string Policy::BrowserRulesJson(const i18n::Catalog& catalog) const {
       {"match", catalog.Translate(internal::kMsgMatch)},
   };
   const nlohmann::json rules = {
-      {"min_length", s.min_length},
-      {"max_length", s.max_length},
-      {"min_classes", s.min_classes},
-      {"max_repeat", s.max_repeat},
-      {"reject_username", s.reject_username},
-      {"username_min_length", kUsernameMinLength},
+      {"min_length", s.min_length},           {"max_length", s.max_length},
+      {"min_classes", s.min_classes},         {"max_repeat", s.max_repeat},
+      {"reject_username", s.reject_username}, {"username_min_length", kUsernameMinLength},
       {"messages", std::move(messages)},
   };
   return rules.dump();

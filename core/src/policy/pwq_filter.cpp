@@ -180,16 +180,15 @@ Result<PwqFilter> PwqFilter::Open(const std::string& path) {
   filter.threshold_ = h[4];
   filter.bucket_size_ = h[5];
   filter.hash_id_ = h[6];
-  const bool valid = std::memcmp(h, "PWQ0", 4) == 0 && LoadU64(h + 8) == kEndianMark &&
-                     filter.bucket_size_ >= 2 && filter.bucket_size_ <= 4 &&
-                     filter.threshold_ <= filter.bucket_size_ &&
-                     (filter.hash_id_ == kHashMd4 || filter.hash_id_ == kHashNtlmCp1252) &&
-                     capacity >= 4 && capacity % 4 == 0 &&
-                     capacity <= ((std::uint64_t{1} << 32) - 1) * 4 &&
-                     inserts - deletes <= capacity && size == kHeaderSize + capacity * 4;
+  const bool valid =
+      std::memcmp(h, "PWQ0", 4) == 0 && LoadU64(h + 8) == kEndianMark && filter.bucket_size_ >= 2 &&
+      filter.bucket_size_ <= 4 && filter.threshold_ <= filter.bucket_size_ &&
+      (filter.hash_id_ == kHashMd4 || filter.hash_id_ == kHashNtlmCp1252) && capacity >= 4 &&
+      capacity % 4 == 0 && capacity <= ((std::uint64_t{1} << 32) - 1) * 4 &&
+      inserts - deletes <= capacity && size == kHeaderSize + capacity * 4;
   if (!valid) {
     return InvalidArgumentError("blocklist " + path +
-                                   " is not a valid pwqfilter file (bad header or size)");
+                                " is not a valid pwqfilter file (bad header or size)");
   }
   filter.buckets_ = static_cast<std::uint32_t>(capacity / 4);
   // Lookups touch two random buckets: tell the kernel not to read ahead.

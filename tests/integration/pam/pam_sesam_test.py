@@ -236,6 +236,20 @@ class PamSesamTest(unittest.TestCase):
         self.assertRefused(rc, out, "At least 8 characters", "Too many tries")
 
 
+class ModuleFileTest(unittest.TestCase):
+    def test_exports_only_pam_sm(self):
+        out = subprocess.run(["nm", "-D", "--defined-only", ARGS.module], capture_output=True,
+                             text=True, check=True).stdout
+        symbols = [line.split()[-1] for line in out.splitlines() if line.strip()]
+        self.assertEqual(["pam_sm_chauthtok"], symbols)
+
+    def test_links_no_network_library(self):
+        out = subprocess.run(["ldd", ARGS.module], capture_output=True, text=True,
+                             check=True).stdout
+        for library in ["libldap", "liblber", "libcurl", "libfcgi", "libssl", "libcrypto"]:
+            self.assertNotIn(library, out)
+
+
 def run_valgrind():
     """Each scenario under memcheck: the expected PAM result, no error, no leak."""
     env = Env()

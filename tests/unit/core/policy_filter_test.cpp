@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "md4.h"
+#include "policy_test_util.h"
 #include "pwq_filter.h"
 #include "sesam/policy.h"
-#include "policy_test_util.h"
 
 // Last: CppUTest redefines new for leak detection.
 #include <CppUTest/TestHarness.h>

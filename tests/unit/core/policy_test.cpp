@@ -315,8 +315,9 @@ TEST(Policy, BrowserRulesJsonShape) {
 }
 
 TEST(Policy, ShippedNistExampleLoads) {
-  auto loaded = config::Load(std::string(SESAM_SOURCE_DIR) + "/packaging/examples/nist-800-63b.conf",
-                             config::FileChecks::kNo);
+  auto loaded =
+      config::Load(std::string(SESAM_SOURCE_DIR) + "/packaging/examples/nist-800-63b.conf",
+                   config::FileChecks::kNo);
   CHECK_TEXT(loaded.ok(), loaded.status().ToString().c_str());
   LONGS_EQUAL(15, loaded->policy.min_length);
   LONGS_EQUAL(0, loaded->policy.min_classes);

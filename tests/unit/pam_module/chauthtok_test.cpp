@@ -204,7 +204,8 @@ TEST(Chauthtok, MissingConfigOrBlocklistNamesTheFile) {
   CHECK_TRUE(host.LogsContain("/nonexistent/sesam.conf"));
 
   FakeHost listless;
-  const std::string missing = WriteConfig("missing", "[policy]\nblocklist = /nonexistent/leaked.txt\n");
+  const std::string missing =
+      WriteConfig("missing", "[policy]\nblocklist = /nonexistent/leaked.txt\n");
   LONGS_EQUAL(PAM_SERVICE_ERR, Run(listless, {"config=" + missing}));
   CHECK_TRUE(listless.LogsContain("/nonexistent/leaked.txt"));
   CHECK_TRUE(listless.ErrorsContain("/nonexistent/leaked.txt"));
