@@ -46,7 +46,9 @@ void SecretString::Append(std::string_view text) {
 }
 
 void SecretString::TrimLineEnd() {
-  if (size_ > 0 && data_[size_ - 1] == '\n') data_[--size_] = '\0';
+  // Only a line end: "\n" or "\r\n". A lone trailing "\r" is part of the secret.
+  if (size_ == 0 || data_[size_ - 1] != '\n') return;
+  data_[--size_] = '\0';
   if (size_ > 0 && data_[size_ - 1] == '\r') data_[--size_] = '\0';
 }
 

@@ -50,6 +50,9 @@ TEST(SecretString, AppendGrowsAndTrimLineEndStripsNewline) {
   SecretString lone("pass\n");
   lone.TrimLineEnd();
   STRCMP_EQUAL("pass", lone.c_str());
+  SecretString carriage_return("pass\r");
+  carriage_return.TrimLineEnd();
+  STRCMP_EQUAL("pass\r", carriage_return.c_str());
 }
 
 TEST(SecretString, ClearEmpties) {

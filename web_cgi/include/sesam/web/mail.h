@@ -22,32 +22,51 @@ namespace sesam::web {
 // quoted-printable or base64 bodies) and refuses CR/LF in header values, so no
 // header can be injected.
 struct MailMessage {
-  std::string to_address;    // exactly one recipient
-  std::string to_name;       // display name, may be empty
+  std::string to_address;  // exactly one recipient
+  std::string to_name;     // display name, may be empty
   std::string subject;
   std::string text_body;
   std::string html_body;
-  std::string language;      // Content-Language, e.g. "nl"
+  std::string language;  // Content-Language, e.g. "nl"
 };
 
 class Mailer {
  public:
   virtual ~Mailer() = default;
   // Queues `message` for delivery. ResourceExhausted when the queue is full;
-  // InvalidArgument when the message cannot be composed safely.
+  // InvalidArgument when the message cannot be composed safely (see
+  // ComposeMessage in mail_compose.h; the message names the field, never its
+  // value); FailedPrecondition after Shutdown. Never waits for SMTP.
   virtual Status Enqueue(MailMessage message) = 0;
   // Stops accepting, delivers what is queued until `deadline`, then returns.
-  // The number of messages still undelivered is logged.
+  // The number of messages still undelivered is logged. A transfer still in
+  // flight at the deadline is aborted. Later calls return at once.
   virtual void Shutdown(std::chrono::steady_clock::time_point deadline) = 0;
 };
 
 struct MailerOptions {
   std::size_t queue_capacity = 10000;
+  // Each worker owns one libcurl handle and so keeps one SMTP connection open
+  // between messages (libcurl closes it after about two idle minutes).
   unsigned workers = 2;
+  // A failed attempt that may succeed later (server down, timeout, 4xx reply)
+  // is retried after retry_initial_delay, doubling up to retry_max_delay, for
+  // at most max_attempts attempts; then the message is dropped and logged. A
+  // 5xx reply (e.g. unknown recipient) is not retried. While a worker waits,
+  // the queue behind it waits too: the server is down for every message.
+  std::chrono::milliseconds retry_initial_delay{1000};
+  std::chrono::milliseconds retry_max_delay{60000};
+  unsigned max_attempts = 8;
 };
 
-// The SMTP implementation for `settings` ([mail]).
+// The SMTP implementation for `settings` ([mail]): smtp:// or smtps:// URL,
+// starttls = yes requires STARTTLS (CURLUSESSL_ALL), username with the password
+// read once from password_file, timeout per connect and per message.
+// InvalidArgument for a bad from address or URL; the error of ReadSecretFile
+// when the password file cannot be read. Nothing is sent before the first
+// Enqueue. Enqueue and Shutdown are thread-safe; the Mailer's destructor calls
+// Shutdown(now) when it was not called.
 Result<std::unique_ptr<Mailer>> MakeSmtpMailer(const config::MailSection& settings,
-                                                MailerOptions options = {});
+                                               MailerOptions options = {});
 
 }  // namespace sesam::web
