@@ -2,19 +2,19 @@
 
 #include <atomic>
 #include <filesystem>
-#include <memory>
-#include <vector>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 namespace sesam::web {
 namespace {
 
 constexpr std::string_view kPartials[] = {"header", "footer"};
 constexpr std::string_view kSuffix = ".mustache";
-constexpr std::string_view kRequired[] = {"header", "footer", "forgot", "sent", "otp",
-                                          "link_invalid", "done", "error", "mail_text",
-                                          "mail_html"};
+constexpr std::string_view kRequired[] = {"header",    "footer",       "forgot", "sent",
+                                          "otp",       "link_invalid", "done",   "error",
+                                          "mail_text", "mail_html"};
 
 }  // namespace
 
