@@ -16,7 +16,7 @@ constexpr Verb kVerbs[] = {
      "check the configuration file and report every problem", RunConfigTest},
     {"genkey", "genkey [--output PATH] [--config PATH]",
      "write a new one-time link key (default: [token] key_file)", RunGenkey},
-    {"send-reset", "send-reset [--config PATH] [--lang LANG] USER",
+    {"send-reset", "send-reset [--config PATH] [--lang LANG] [--datadir DIR] USER",
      "mail a reset link to every known address of USER (helpdesk)", RunSendReset},
 };
 
