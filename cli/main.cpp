@@ -14,6 +14,8 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"config-test", "config-test [--config PATH]",
      "check the configuration file and report every problem", RunConfigTest},
+    {"lookup", "lookup USER [--json] [--config PATH]",
+     "show the account and every address a reset would mail", RunLookup},
     {"genkey", "genkey [--output PATH] [--config PATH]",
      "write a new one-time link key (default: [token] key_file)", RunGenkey},
     {"send-reset", "send-reset [--config PATH] [--lang LANG] [--datadir DIR] USER",

@@ -17,6 +17,7 @@ struct Verb {
 };
 
 int RunConfigTest(Args args);
+int RunLookup(Args args);
 int RunGenkey(Args args);
 int RunSendReset(Args args);
 

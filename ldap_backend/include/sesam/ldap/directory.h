@@ -9,6 +9,38 @@
 // Errors: Unavailable / DeadlineExceeded when the server cannot be reached in
 // time (the caller shows a polite page and may retry later); NotFound when no
 // single account matches; other codes as documented per method.
+//
+// The LDAP implementation (schemas/README.md describes the attributes):
+// - Password state: hex SHA-256 (128 bits) over the entry's userPassword
+//   values (sorted) and pwdLastSet (Active Directory). Every password write,
+//   by Sesam or any other path, stores a freshly salted value, so the stamp
+//   changes; it reveals nothing usable about the hash. The service account
+//   therefore needs read access to userPassword.
+// - SetPassword is a compare-and-swap done by the server, needing no state in
+//   the process: it re-reads the entry, compares the stamp, then
+//   * crypt / argon2: one modify replacing userPassword (and shadowLastChange)
+//     under an RFC 4528 assertion of the exact old userPassword values;
+//   * exop / ad: slapd ignores the assertion control on the Password Modify
+//     extended operation, so the writer first claims the state: a modify that
+//     deletes the exact old sesamPasswordClaim value and adds
+//     "<state>:<time>:<id>", asserting the exact old userPassword values. Only
+//     one of concurrent claimers succeeds; it then writes (RFC 3062 exop, or
+//     unicodePwd over TLS) and releases the claim. A claim left by a crashed
+//     writer expires after 120 s.
+//   A lost race (assertion failed, value gone, single-value conflict) ->
+//   FailedPrecondition "password_state_changed".
+// - Reset rounds live in the single-valued sesamResetRounds attribute
+//   ("<unix seconds>:<id> ...", oldest first), rewritten by a modify that
+//   deletes the exact old value and adds the new one; a conflict is retried
+//   (10 attempts, with a growing random pause). objectClass sesamAccount is
+//   added when the entry lacks it.
+// - Connections: a pool of pool_size bound sessions (see src/session.h):
+//   reused across calls, dropped on a transport error (with the idle ones to
+//   the same server), a call that met a dead pooled connection is retried
+//   once on a fresh one; reconnects back off from 100 ms to 5 s; the URIs are
+//   tried in order. Connecting is bounded by network_timeout per URI, each
+//   request by timeout: a stopped server gives Unavailable, a stalled one
+//   DeadlineExceeded, never a hang.
 #pragma once
 
 #include <chrono>
@@ -57,7 +89,7 @@ class Directory {
   // Records a new reset round for `account` in the directory, so that the
   // limit holds across processes and machines: rounds older than
   // limit.window are dropped; when limit.count rounds remain ->
-  // ResourceExhausted and nothing is recorded. Otherwise returns the new
+  // ResourceExhausted and nothing is recorded (limit.count 0: no limit). Otherwise returns the new
   // round's id, which becomes the account's latest_reset_round.
   virtual Result<std::string> BeginResetRound(const Account& account, const config::Rate& limit,
                                               std::chrono::system_clock::time_point now) = 0;

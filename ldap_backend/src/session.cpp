@@ -1,0 +1,327 @@
+#include "session.h"
+
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "sesam/log.h"
+
+namespace sesam::ldap::internal {
+namespace {
+
+timeval ToTimeval(std::chrono::milliseconds duration) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(duration.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((duration.count() % 1000) * 1000);
+  return tv;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// Client-side failures (negative codes) and an unavailable server leave the
+// connection unusable.
+bool BreaksConnection(int code) { return code < 0 || code == LDAP_UNAVAILABLE; }
+
+std::string Join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& Entry::Values(std::string_view attribute) const {
+  static const std::vector<std::string> kNone;
+  for (const auto& [name, values] : attributes) {
+    if (EqualsIgnoreCase(name, attribute)) return values;
+  }
+  return kNone;
+}
+
+std::string Entry::First(std::string_view attribute) const {
+  const auto& values = Values(attribute);
+  return values.empty() ? std::string() : values.front();
+}
+
+Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settings,
+                                               const SecretString& bind_password) {
+  const std::string uris = Join(settings.uri, " ");
+  LDAP* raw = nullptr;
+  int rc = ldap_initialize(&raw, uris.c_str());
+  LdapPtr ld(raw);
+  if (rc != LDAP_SUCCESS || !ld) return MapResult(rc, "initialize " + uris, "");
+  const int version = LDAP_VERSION3;
+  ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+  ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+  const timeval network = ToTimeval(settings.network_timeout);
+  ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &network);
+  const timeval api = ToTimeval(settings.timeout);
+  ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &api);
+  const int require_cert = settings.tls_verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+  ldap_set_option(ld.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &require_cert);
+  if (!settings.tls_ca_file.empty()) {
+    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CACERTFILE, settings.tls_ca_file.c_str());
+  }
+  const int is_server = 0;
+  ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server);
+
+  std::unique_ptr<Session> session(new Session(std::move(ld), settings.timeout));
+  if (settings.start_tls) {
+    rc = ldap_start_tls_s(session->ld_.get(), nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) return session->Fail(rc, "StartTLS to " + uris);
+  }
+  const bool external = settings.sasl_mech == "EXTERNAL";
+  berval credentials{};
+  if (!external) {
+    credentials.bv_len = bind_password.size();
+    credentials.bv_val = const_cast<char*>(bind_password.c_str());
+  }
+  // EXTERNAL sends empty credentials, present but zero-length (libldap
+  // leaves out a null bv_val, and slapd then answers "in progress"); a
+  // server that still asks for another round gets it.
+  char nothing[] = "";
+  berval empty{0, nothing};
+  berval* sent = external ? &empty : &credentials;
+  WriteResult bound;
+  for (int round = 0; round < 3; ++round) {
+    int msgid = 0;
+    rc = ldap_sasl_bind(session->ld_.get(), external ? nullptr : settings.bind_dn.c_str(),
+                        external ? "EXTERNAL" : LDAP_SASL_SIMPLE, sent, nullptr, nullptr, &msgid);
+    if (rc != LDAP_SUCCESS) return session->Fail(rc, "bind to " + uris);
+    bound = session->Finish(msgid, "bind to " + uris);
+    if (bound.code != LDAP_SASL_BIND_IN_PROGRESS) break;
+  }
+  if (!bound.status.ok()) return bound.status;
+  return session;
+}
+
+Status Session::Fail(int code, std::string_view operation) {
+  char* raw = nullptr;
+  ldap_get_option(ld_.get(), LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw);
+  LdapStringPtr diagnostic(raw);
+  if (BreaksConnection(code)) broken_ = true;
+  return MapResult(code, operation, diagnostic ? diagnostic.get() : "");
+}
+
+WriteResult Session::Finish(int msgid, std::string_view operation, MessagePtr* keep) {
+  timeval limit = ToTimeval(timeout_);
+  LDAPMessage* raw = nullptr;
+  const int got = ldap_result(ld_.get(), msgid, LDAP_MSG_ALL, &limit, &raw);
+  MessagePtr message(raw);
+  if (got == 0) {
+    ldap_abandon_ext(ld_.get(), msgid, nullptr, nullptr);
+    broken_ = true;
+    return {DeadlineExceededError("LDAP " + std::string(operation) + ": no answer within " +
+                                  std::to_string(timeout_.count()) + " ms"),
+            std::nullopt, LDAP_TIMEOUT};
+  }
+  if (got < 0) {
+    int code = LDAP_SERVER_DOWN;
+    ldap_get_option(ld_.get(), LDAP_OPT_RESULT_CODE, &code);
+    return {Fail(code, operation), std::nullopt, code};
+  }
+  int code = LDAP_SUCCESS;
+  char* diagnostic_raw = nullptr;
+  LDAPControl** controls_raw = nullptr;
+  const int rc = ldap_parse_result(ld_.get(), message.get(), &code, nullptr, &diagnostic_raw,
+                                   nullptr, &controls_raw, 0);
+  LdapStringPtr diagnostic(diagnostic_raw);
+  ControlsPtr controls(controls_raw);
+  if (rc != LDAP_SUCCESS) return {Fail(rc, operation), std::nullopt, rc};
+  std::optional<PpolicyResponse> ppolicy;
+  if (controls) {
+    LDAPControl* control =
+        ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, controls.get(), nullptr);
+    if (control != nullptr && control->ldctl_value.bv_val != nullptr) {
+      ppolicy = DecodePpolicyResponse(
+          std::string_view(control->ldctl_value.bv_val, control->ldctl_value.bv_len));
+    }
+  }
+  if (BreaksConnection(code)) broken_ = true;
+  if (keep != nullptr) *keep = std::move(message);
+  return {MapResult(code, operation, diagnostic ? diagnostic.get() : "", ppolicy), ppolicy, code};
+}
+
+Result<std::vector<Entry>> Session::Search(const std::string& base, int scope,
+                                           const std::string& filter,
+                                           const std::vector<std::string>& attributes,
+                                           int size_limit) {
+  std::vector<char*> names;
+  for (const auto& attribute : attributes) names.push_back(const_cast<char*>(attribute.c_str()));
+  names.push_back(nullptr);
+  timeval limit = ToTimeval(timeout_);
+  int msgid = 0;
+  const int rc = ldap_search_ext(ld_.get(), base.c_str(), scope, filter.c_str(), names.data(), 0,
+                                 nullptr, nullptr, &limit, size_limit, &msgid);
+  if (rc != LDAP_SUCCESS) return Fail(rc, "search");
+  MessagePtr message;
+  WriteResult result = Finish(msgid, "search", &message);
+  if (!result.status.ok() && result.code != LDAP_SIZELIMIT_EXCEEDED) return result.status;
+  std::vector<Entry> entries;
+  LDAP* ld = ld_.get();
+  for (LDAPMessage* item = ldap_first_entry(ld, message.get()); item != nullptr;
+       item = ldap_next_entry(ld, item)) {
+    Entry entry;
+    LdapStringPtr dn(ldap_get_dn(ld, item));
+    if (dn) entry.dn = dn.get();
+    BerElement* ber_raw = nullptr;
+    char* name = ldap_first_attribute(ld, item, &ber_raw);
+    BerPtr ber(ber_raw);
+    for (; name != nullptr; name = ldap_next_attribute(ld, item, ber.get())) {
+      LdapStringPtr owned_name(name);
+      BervalsPtr values(ldap_get_values_len(ld, item, name));
+      std::vector<std::string> list;
+      for (berval** value = values.get(); value != nullptr && *value != nullptr; ++value) {
+        list.emplace_back((*value)->bv_val, (*value)->bv_len);
+      }
+      entry.attributes.emplace_back(name, std::move(list));
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+WriteResult Session::Modify(const std::string& dn, const std::vector<Modification>& modifications,
+                            const std::string& assertion) {
+  std::vector<std::vector<berval>> values(modifications.size());
+  std::vector<std::vector<berval*>> value_pointers(modifications.size());
+  std::vector<LDAPMod> mods(modifications.size());
+  std::vector<LDAPMod*> mod_pointers;
+  for (std::size_t i = 0; i < modifications.size(); ++i) {
+    const Modification& m = modifications[i];
+    for (const auto& value : m.values) {
+      values[i].push_back(berval{value.size(), const_cast<char*>(value.data())});
+    }
+    for (auto& value : values[i]) value_pointers[i].push_back(&value);
+    value_pointers[i].push_back(nullptr);
+    mods[i].mod_op = m.op | LDAP_MOD_BVALUES;
+    mods[i].mod_type = const_cast<char*>(m.attribute.c_str());
+    mods[i].mod_bvalues = m.values.empty() ? nullptr : value_pointers[i].data();
+    mod_pointers.push_back(&mods[i]);
+  }
+  mod_pointers.push_back(nullptr);
+
+  LDAPControl ppolicy_request{
+      const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
+  std::vector<LDAPControl*> controls{&ppolicy_request};
+  ControlPtr assertion_control;
+  if (!assertion.empty()) {
+    LDAPControl* raw = nullptr;
+    const int rc =
+        ldap_create_assertion_control(ld_.get(), const_cast<char*>(assertion.c_str()), 1, &raw);
+    assertion_control.reset(raw);
+    if (rc != LDAP_SUCCESS) return {Fail(rc, "assertion control"), std::nullopt, rc};
+    controls.push_back(assertion_control.get());
+  }
+  controls.push_back(nullptr);
+  int msgid = 0;
+  const int rc =
+      ldap_modify_ext(ld_.get(), dn.c_str(), mod_pointers.data(), controls.data(), nullptr, &msgid);
+  if (rc != LDAP_SUCCESS) return {Fail(rc, "modify"), std::nullopt, rc};
+  return Finish(msgid, "modify");
+}
+
+WriteResult Session::PasswordModify(const std::string& dn, const SecretString& new_password) {
+  berval user{dn.size(), const_cast<char*>(dn.data())};
+  berval password{new_password.size(), const_cast<char*>(new_password.c_str())};
+  LDAPControl ppolicy_request{
+      const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
+  LDAPControl* controls[] = {&ppolicy_request, nullptr};
+  int msgid = 0;
+  const int rc = ldap_passwd(ld_.get(), &user, nullptr, &password, controls, nullptr, &msgid);
+  if (rc != LDAP_SUCCESS) return {Fail(rc, "password modify"), std::nullopt, rc};
+  return Finish(msgid, "password modify");
+}
+
+bool Session::tls() const { return ldap_tls_inplace(ld_.get()) != 0; }
+
+Pool::Pool(config::LdapSection settings, SecretString bind_password)
+    : settings_(std::move(settings)), bind_password_(std::move(bind_password)) {}
+
+Pool::~Pool() = default;
+
+Result<std::unique_ptr<Session>> Pool::Acquire(bool& reused) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + settings_.timeout + settings_.network_timeout;
+  std::unique_lock lock(mutex_);
+  while (idle_.empty() && open_ >= settings_.pool_size) {
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= settings_.pool_size) {
+      return UnavailableError("all " + std::to_string(settings_.pool_size) +
+                              " LDAP connections stayed busy");
+    }
+  }
+  if (!idle_.empty()) {
+    std::unique_ptr<Session> session = std::move(idle_.back());
+    idle_.pop_back();
+    reused = true;
+    return session;
+  }
+  if (Clock::now() < retry_after_) {
+    return UnavailableError("the directory was unreachable moments ago; retrying after a pause");
+  }
+  ++open_;
+  lock.unlock();
+  Result<std::unique_ptr<Session>> opened = Session::Open(settings_, bind_password_);
+  lock.lock();
+  if (!opened.ok()) {
+    --open_;
+    backoff_ = std::min<std::chrono::milliseconds>(
+        backoff_.count() == 0 ? std::chrono::milliseconds(100) : backoff_ * 2,
+        std::chrono::seconds(5));
+    retry_after_ = Clock::now() + backoff_;
+    available_.notify_one();
+    log::Warning("LDAP: cannot open a connection: " + opened.status().message());
+    return opened.status();
+  }
+  backoff_ = std::chrono::milliseconds(0);
+  retry_after_ = {};
+  reused = false;
+  return opened;
+}
+
+void Pool::Release(std::unique_ptr<Session> session) {
+  std::vector<std::unique_ptr<Session>> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    if (!session->broken()) {
+      idle_.push_back(std::move(session));
+    } else {
+      // The server went away or stalled: the idle sessions to it are stale too.
+      dropped.swap(idle_);
+      open_ -= static_cast<unsigned>(dropped.size()) + 1;
+      dropped.push_back(std::move(session));
+    }
+  }
+  // One freed slot (or several, when sessions were dropped) for the waiters.
+  if (dropped.empty()) {
+    available_.notify_one();
+  } else {
+    available_.notify_all();
+  }
+  // `dropped` unbinds here, outside the lock.
+}
+
+Status Pool::Run(const std::function<Status(Session&)>& work) {
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    Result<std::unique_ptr<Session>> session = Acquire(reused);
+    if (!session.ok()) return session.status();
+    Status status = work(**session);
+    const bool retry =
+        attempt == 0 && reused && (*session)->broken() && status.code() == StatusCode::kUnavailable;
+    Release(std::move(*session));
+    if (!retry) return status;
+  }
+}
+
+}  // namespace sesam::ldap::internal

@@ -1,0 +1,120 @@
+// ldap::Session: one bound libldap connection, and the Pool that owns them.
+//
+// Lifecycle: Pool::Run hands a Session to one thread at a time; the Session
+// connects (trying every URI in order: libldap's failover), runs StartTLS if
+// configured and binds once, then serves many operations. A Session whose
+// connection failed (server down, timeout) marks itself broken and the Pool
+// drops it; the next Run opens a new one. Opening after a failure waits for a
+// backoff (100 ms doubling up to 5 s) so a dead server is not hammered: inside
+// that window Run fails fast with Unavailable.
+//
+// Timeouts: connecting is bounded by network_timeout per URI
+// (LDAP_OPT_NETWORK_TIMEOUT), every request by `timeout` (an explicit limit on
+// ldap_result, plus LDAP_OPT_TIMEOUT for libldap's internal synchronous calls
+// and the server-side time limit of searches). A request that times out is
+// abandoned and its connection dropped.
+//
+// Threading: Pool is thread-safe; a Session is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "handles.h"
+#include "sesam/config.h"
+#include "sesam/secret_string.h"
+#include "sesam/status.h"
+
+namespace sesam::ldap::internal {
+
+struct Entry {
+  std::string dn;
+  // Attribute names as the server returned them, compared case-insensitively.
+  std::vector<std::pair<std::string, std::vector<std::string>>> attributes;
+
+  // Every value of `attribute` (empty when absent).
+  const std::vector<std::string>& Values(std::string_view attribute) const;
+  std::string First(std::string_view attribute) const;
+};
+
+struct Modification {
+  int op;  // LDAP_MOD_ADD, LDAP_MOD_DELETE or LDAP_MOD_REPLACE
+  std::string attribute;
+  std::vector<std::string> values;
+};
+
+// What a write returned, beyond its Status.
+struct WriteResult {
+  Status status;
+  std::optional<PpolicyResponse> ppolicy;
+  int code = 0;  // the LDAP result code
+};
+
+class Session {
+ public:
+  // Connects and binds; Unavailable / PermissionDenied / DeadlineExceeded on failure.
+  static Result<std::unique_ptr<Session>> Open(const config::LdapSection& settings,
+                                               const SecretString& bind_password);
+
+  // At most `size_limit` entries (0: no limit); more matching entries are
+  // not an error (the caller sees size_limit entries and decides).
+  Result<std::vector<Entry>> Search(const std::string& base, int scope, const std::string& filter,
+                                    const std::vector<std::string>& attributes, int size_limit);
+
+  // A modify, optionally under an RFC 4528 assertion (`assertion` a filter,
+  // "" for none) and with the ppolicy request control.
+  WriteResult Modify(const std::string& dn, const std::vector<Modification>& modifications,
+                     const std::string& assertion);
+
+  // RFC 3062 Password Modify extended operation for `dn`, with the ppolicy
+  // request control.
+  WriteResult PasswordModify(const std::string& dn, const SecretString& new_password);
+
+  bool broken() const { return broken_; }
+  bool tls() const;
+
+ private:
+  Session(LdapPtr ld, std::chrono::milliseconds timeout) : ld_(std::move(ld)), timeout_(timeout) {}
+
+  // Waits for the result of `msgid`; its controls are decoded for ppolicy.
+  WriteResult Finish(int msgid, std::string_view operation, MessagePtr* keep = nullptr);
+  Status Fail(int code, std::string_view operation);
+
+  LdapPtr ld_;
+  std::chrono::milliseconds timeout_;
+  bool broken_ = false;
+};
+
+class Pool {
+ public:
+  Pool(config::LdapSection settings, SecretString bind_password);
+  ~Pool();
+
+  // Runs `work` with a bound Session. If the Session came from the pool and
+  // the server went away since (Unavailable), it is dropped and `work` runs
+  // once more on a fresh Session, so a server restart costs no request.
+  Status Run(const std::function<Status(Session&)>& work);
+
+ private:
+  Result<std::unique_ptr<Session>> Acquire(bool& reused);
+  void Release(std::unique_ptr<Session> session);
+
+  const config::LdapSection settings_;
+  const SecretString bind_password_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Session>> idle_;
+  unsigned open_ = 0;  // sessions idle or in use
+  std::chrono::steady_clock::time_point retry_after_{};
+  std::chrono::milliseconds backoff_{0};
+};
+
+}  // namespace sesam::ldap::internal
