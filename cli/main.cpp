@@ -20,7 +20,7 @@ constexpr Verb kVerbs[] = {
      "show the account and every address a reset would mail", RunLookup},
     {"check", "check [--user NAME] [--names LIST] [--config PATH] [--json] [--batch]",
      "check a password from stdin against the policy", RunCheck},
-    {"send-reset", "send-reset [--config PATH] [--lang LANG] USER",
+    {"send-reset", "send-reset [--config PATH] [--lang LANG] [--datadir DIR] USER",
      "mail a reset link to every known address of USER (helpdesk)", RunSendReset},
 };
 

@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
       long done = 0;
       while (std::chrono::steady_clock::now() < stop_at) {
         LDAPMessage* result = nullptr;
-        const int rc = ldap_search_ext_s(ld.get(), argv[4], LDAP_SCOPE_SUBTREE, argv[5],
-                                         attributes, 0, nullptr, nullptr, nullptr, 0, &result);
+        const int rc = ldap_search_ext_s(ld.get(), argv[4], LDAP_SCOPE_SUBTREE, argv[5], attributes,
+                                         0, nullptr, nullptr, nullptr, 0, &result);
         std::unique_ptr<LDAPMessage, MessageDeleter> owned(result);
         if (rc != LDAP_SUCCESS) {
           failed = true;

@@ -29,5 +29,4 @@ class FcgiServer {
   std::atomic<bool> stopping_{false};
 };
 
-
 }  // namespace sesam::web

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "csrf.h"
 #include "fcgi_server.h"
 #include "sesam/config.h"
 #include "sesam/i18n.h"
@@ -26,7 +27,6 @@
 #include "sesam/web/mail.h"
 #include "sesam/web/reset_flow.h"
 #include "sesam/web/templates.h"
-#include "csrf.h"
 
 namespace sesam::web {
 namespace {

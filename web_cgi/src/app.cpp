@@ -76,8 +76,8 @@ Response App::Impl::Handle(const Request& request) {
                        context.Tr(N_("This address is not valid.")));
     }
     const std::string& path = request.path;
-    if (path.size() <= base_path_.size() + 1 || path.compare(0, base_path_.size(), base_path_) != 0 ||
-        path[base_path_.size()] != '/') {
+    if (path.size() <= base_path_.size() + 1 ||
+        path.compare(0, base_path_.size(), base_path_) != 0 || path[base_path_.size()] != '/') {
       return ErrorPage(context, 404, context.Tr(N_("Page not found")),
                        context.Tr(N_("This page does not exist.")));
     }
@@ -279,8 +279,8 @@ bool LooksLikeAddress(std::string_view text) {
   }
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7f || std::string_view("<>()[]\\,;:\"").find(c) !=
-                                            std::string_view::npos) {
+    if (byte <= 0x20 || byte == 0x7f ||
+        std::string_view("<>()[]\\,;:\"").find(c) != std::string_view::npos) {
       return false;
     }
   }

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <optional>
-#include <variant>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "client_ip.h"
 #include "rate_limiter.h"

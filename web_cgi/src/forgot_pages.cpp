@@ -19,10 +19,10 @@ Response App::Impl::GetForgot(PageContext& context) {
   if (query.ok() && query->contains("return")) {
     const std::string& target = query->at("return");
     if (AllowedReturnUrl(target, deps_.config->web.return_urls)) {
-      response.headers.emplace_back(
-          "Set-Cookie", std::string(kReturnCookie) + "=" + UrlEncode(target) + "; Path=" +
-                            base_path_ + "/; Max-Age=3600; HttpOnly; SameSite=Lax" +
-                            (https_ ? "; Secure" : ""));
+      response.headers.emplace_back("Set-Cookie", std::string(kReturnCookie) + "=" +
+                                                      UrlEncode(target) + "; Path=" + base_path_ +
+                                                      "/; Max-Age=3600; HttpOnly; SameSite=Lax" +
+                                                      (https_ ? "; Secure" : ""));
     } else {
       log::Info("forgot: ignored a return URL outside [web] return_urls from " +
                 LogSafe(context.client_ip));
@@ -79,16 +79,15 @@ Response App::Impl::PostForgot(PageContext& context) {
                       context.Tr(N_("A valid e-mail address is required.")));
   }
   if (const long wait = ip_limiter_.Hit(context.client_ip, RateLimiter::Clock::now())) {
-    log::Info("reset request: user '" + LogSafe(username) + "' from " +
-              LogSafe(context.client_ip) + ": limited (ip_limit reached)");
+    log::Info("reset request: user '" + LogSafe(username) + "' from " + LogSafe(context.client_ip) +
+              ": limited (ip_limit reached)");
     Response response = ErrorPage(
         context, 429, context.Tr(N_("Too many requests")),
         context.Tr(N_("Too many requests came from your network. Please try again later.")));
     response.SetHeader("Retry-After", std::to_string(wait));
     return response;
   }
-  deps_.reset_queue->Submit(
-      ForgotRequest{username, email, context.client_ip, context.language});
+  deps_.reset_queue->Submit(ForgotRequest{username, email, context.client_ip, context.language});
   return Redirect(context, "sent");
 }
 

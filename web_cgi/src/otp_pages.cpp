@@ -55,7 +55,9 @@ TemplateData RuleList(const PageContext& context, const policy::Verdict& verdict
   TemplateData classes{TemplateData::type::list};
   for (const auto& rule : verdict.rules) {
     if (rule.id == "utf8" || rule.id == "control") continue;  // no check mark for these
-    TemplateData entry = MarkData(context, !judged ? Mark::kTodo : rule.passed ? Mark::kOk : Mark::kFail);
+    TemplateData entry = MarkData(context, !judged       ? Mark::kTodo
+                                           : rule.passed ? Mark::kOk
+                                                         : Mark::kFail);
     entry.set("id", rule.id);
     entry.set("message", rule.message);
     if (rule.informational) {
@@ -84,8 +86,7 @@ std::string_view PpolicyText(const PageContext& context, const std::string& reas
     return context.catalog->Translate(
         N_("Your password was changed very recently. Please try again later."));
   }
-  return context.catalog->Translate(
-      N_("The directory refused this password. Choose another one."));
+  return context.catalog->Translate(N_("The directory refused this password. Choose another one."));
 }
 
 }  // namespace
@@ -166,7 +167,9 @@ Response App::Impl::ChangeForm(PageContext& context, int status, const ldap::Acc
       deps_.policy->Check("", PolicyContext(account), *context.catalog);
   data.set("rules", RuleList(context, verdict ? *verdict : empty_verdict, verdict != nullptr));
   data.set("match_message", context.Tr(N_("Both entries are the same")));
-  data.set("match", MarkData(context, !repeated ? Mark::kTodo : *repeated ? Mark::kOk : Mark::kFail));
+  data.set("match", MarkData(context, !repeated   ? Mark::kTodo
+                                      : *repeated ? Mark::kOk
+                                                  : Mark::kFail));
   data.set("t_ok", context.Tr(N_("done:")));
   data.set("t_fail", context.Tr(N_("not yet:")));
   data.set("t_todo", context.Tr(N_("to check:")));

@@ -13,12 +13,18 @@ namespace {
 
 std::string_view OutcomeText(const ForgotResult& result) {
   switch (result.outcome) {
-    case ForgotOutcome::kMailed: return "mailed";
-    case ForgotOutcome::kNoAccount: return "no match (unknown user)";
-    case ForgotOutcome::kNoAddressMatch: return "no match (address not known for the account)";
-    case ForgotOutcome::kLimited: return "limited (account_limit reached, no mail)";
-    case ForgotOutcome::kDirectoryError: return "failed (directory error)";
-    case ForgotOutcome::kMailError: return "failed (mail could not be queued)";
+    case ForgotOutcome::kMailed:
+      return "mailed";
+    case ForgotOutcome::kNoAccount:
+      return "no match (unknown user)";
+    case ForgotOutcome::kNoAddressMatch:
+      return "no match (address not known for the account)";
+    case ForgotOutcome::kLimited:
+      return "limited (account_limit reached, no mail)";
+    case ForgotOutcome::kDirectoryError:
+      return "failed (directory error)";
+    case ForgotOutcome::kMailError:
+      return "failed (mail could not be queued)";
   }
   return "unknown";
 }
@@ -82,9 +88,8 @@ Result<int> ResetFlow::SendLinks(const ldap::Account& account, std::string_view 
     return FailedPreconditionError("no mail address is known for the account");
   }
   const auto now = deps_.now();
-  SESAM_ASSIGN_OR_RETURN(
-      std::string round,
-      deps_.directory->BeginResetRound(account, deps_.config->web.account_limit, now));
+  SESAM_ASSIGN_OR_RETURN(std::string round, deps_.directory->BeginResetRound(
+                                                account, deps_.config->web.account_limit, now));
 
   const i18n::Catalog& catalog = deps_.translations->For(language);
   ResetMailComposer composer(*deps_.config, *deps_.templates, catalog, language);
@@ -97,8 +102,8 @@ Result<int> ResetFlow::SendLinks(const ldap::Account& account, std::string_view 
     claims.password_state_digest = token::StateDigest(account.password_state);
     claims.round = round;
     std::string link = deps_.config->web.base_url + "/otp/" +
-                       deps_.signer->Issue(std::move(claims), now, lifetime) + "?lang=" +
-                       std::string(language);
+                       deps_.signer->Issue(std::move(claims), now, lifetime) +
+                       "?lang=" + std::string(language);
     auto message = composer.Compose(account, address, recipient, link);
     WipeString(link);
     if (!message.ok()) {

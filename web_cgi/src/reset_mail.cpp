@@ -40,9 +40,8 @@ Result<MailMessage> ResetMailComposer::Compose(const ldap::Account& account,
   }
   data.set("button", tr(N_("Click here to choose a new password.")));
   data.set("copy_hint", tr(N_("If the button does not work, copy this link into your browser:")));
-  data.set("validity",
-           i18n::Format(tr(N_("The link works once, for {minutes} minutes.")),
-                        {{"minutes", minutes}}));
+  data.set("validity", i18n::Format(tr(N_("The link works once, for {minutes} minutes.")),
+                                    {{"minutes", minutes}}));
   data.set("ignore", tr(N_("Did you not ask for this? Then ignore this e-mail: your current "
                            "password still works.")));
   data.set("regards", tr(N_("Kind regards,")));
@@ -50,8 +49,7 @@ Result<MailMessage> ResetMailComposer::Compose(const ldap::Account& account,
   MailMessage message;
   message.to_address = address;
   if (recipient == Recipient::kOwner) message.to_name = account.display_name;
-  message.subject =
-      i18n::Format(tr(N_("{school}: choose a new password")), {{"school", school}});
+  message.subject = i18n::Format(tr(N_("{school}: choose a new password")), {{"school", school}});
   message.language = language_;
   SESAM_ASSIGN_OR_RETURN(message.text_body, templates_.Render("mail_text", data, Escape::kNone));
   SESAM_ASSIGN_OR_RETURN(message.html_body, templates_.Render("mail_html", data));

@@ -57,8 +57,8 @@ struct Stack {
     if (queue) queue->Shutdown(std::chrono::steady_clock::now());
     app.reset();
     queue.reset();
-    flow.emplace(ResetFlowDeps{&config, &directory, &mailer, &*signer, &translations,
-                               &*templates, [this] { return Now(); }});
+    flow.emplace(ResetFlowDeps{&config, &directory, &mailer, &*signer, &translations, &*templates,
+                               [this] { return Now(); }});
     queue.emplace(*flow, 100, 1);
     AppDeps deps;
     deps.config = &config;
@@ -108,10 +108,9 @@ struct Stack {
 
   Response Forgot(const std::string& username, const std::string& email) {
     const auto [cookie, csrf] = Session();
-    Response response = Send("POST", "/sesam/forgot",
-                             "username=" + UrlEncode(username) + "&email=" + UrlEncode(email) +
-                                 "&csrf=" + csrf,
-                             cookie);
+    Response response = Send(
+        "POST", "/sesam/forgot",
+        "username=" + UrlEncode(username) + "&email=" + UrlEncode(email) + "&csrf=" + csrf, cookie);
     queue->WaitIdle();
     return response;
   }
@@ -128,10 +127,10 @@ struct Stack {
                   const std::string& password2) {
     // The CSRF cookie is one per browser: the forgot form's serves here too.
     const auto [cookie, csrf] = Session();
-    return Send("POST", link,
-                "password=" + UrlEncode(password) + "&password2=" + UrlEncode(password2) +
-                    "&csrf=" + csrf,
-                cookie);
+    return Send(
+        "POST", link,
+        "password=" + UrlEncode(password) + "&password2=" + UrlEncode(password2) + "&csrf=" + csrf,
+        cookie);
   }
 
   static constexpr std::string_view kKey = "0123456789abcdef0123456789ABCDEF-test-key";
@@ -192,9 +191,9 @@ TEST(App, ForgotFormHasFieldsLabelsCookieAndHeaders) {
 }
 
 TEST(App, SecurityHeadersOnEveryResponse) {
-  for (const char* target : {"/sesam/nope", "/elsewhere", "/sesam/sent", "/sesam/done",
-                             "/sesam/policy.json", "/sesam/healthz", "/sesam/static/sesam.css",
-                             "/sesam/otp/garbage"}) {
+  for (const char* target :
+       {"/sesam/nope", "/elsewhere", "/sesam/sent", "/sesam/done", "/sesam/policy.json",
+        "/sesam/healthz", "/sesam/static/sesam.css", "/sesam/otp/garbage"}) {
     const Response response = stack->Send("GET", target);
     CHECK_TEXT(response.Header("Content-Security-Policy").has_value(), target);
     CHECK_TEXT(response.Header("X-Content-Type-Options").has_value(), target);
@@ -206,14 +205,19 @@ TEST(App, SecurityHeadersOnEveryResponse) {
 
 TEST(App, PostForgotWithoutValidCsrfIs403) {
   const auto [cookie, csrf] = stack->Session();
-  LONGS_EQUAL(403, stack->Send("POST", "/sesam/forgot", "username=jan.selle&email=jan%40school.be",
-                               cookie).status);
-  LONGS_EQUAL(403, stack->Send("POST", "/sesam/forgot",
-                               "username=jan.selle&email=jan%40school.be&csrf=" + csrf).status);
-  LONGS_EQUAL(403, stack->Send("POST", "/sesam/forgot",
-                               "username=jan.selle&email=jan%40school.be&csrf=" +
-                                   std::string(64, 'a'),
-                               cookie).status);
+  LONGS_EQUAL(
+      403, stack->Send("POST", "/sesam/forgot", "username=jan.selle&email=jan%40school.be", cookie)
+               .status);
+  LONGS_EQUAL(
+      403,
+      stack->Send("POST", "/sesam/forgot", "username=jan.selle&email=jan%40school.be&csrf=" + csrf)
+          .status);
+  LONGS_EQUAL(
+      403,
+      stack
+          ->Send("POST", "/sesam/forgot",
+                 "username=jan.selle&email=jan%40school.be&csrf=" + std::string(64, 'a'), cookie)
+          .status);
   stack->queue->WaitIdle();
   CHECK_TRUE(stack->mailer.Take().empty());
 }
@@ -224,12 +228,15 @@ TEST(App, MalformedOrRepeatedFieldsAre400) {
       "POST", "/sesam/forgot", "username=jan.selle&email=not-an-address&csrf=" + csrf, cookie);
   LONGS_EQUAL(400, bad_address.status);
   CHECK_TRUE(Contains(bad_address.body, "aria-describedby=\"form-error\""));
-  LONGS_EQUAL(400, stack->Send("POST", "/sesam/forgot",
-                               "username=jan.selle&email=a%40b.be&email=jan%40school.be&csrf=" +
-                                   csrf,
-                               cookie).status);
-  LONGS_EQUAL(400, stack->Send("POST", "/sesam/forgot",
-                               "username[]=jan.selle&email=jan%40school.be&csrf=" + csrf, cookie)
+  LONGS_EQUAL(
+      400,
+      stack
+          ->Send("POST", "/sesam/forgot",
+                 "username=jan.selle&email=a%40b.be&email=jan%40school.be&csrf=" + csrf, cookie)
+          .status);
+  LONGS_EQUAL(400, stack
+                       ->Send("POST", "/sesam/forgot",
+                              "username[]=jan.selle&email=jan%40school.be&csrf=" + csrf, cookie)
                        .status);
   Request huge;
   huge.method = "POST";
@@ -361,11 +368,11 @@ TEST(App, DirectoryDownIs503AndWritesNothing) {
   const std::string set_cookie(form.Header("Set-Cookie").value_or(""));
   stack->directory.SetDown(true);
   LONGS_EQUAL(503, stack->Send("GET", link).status);
-  const Response post = stack->Send(
-      "POST", link,
-      std::string("password=") + kGoodPassword + "&password2=" + kGoodPassword +
-          "&csrf=" + Stack::FormCsrf(form.body),
-      set_cookie.substr(0, set_cookie.find(';')));
+  const Response post =
+      stack->Send("POST", link,
+                  std::string("password=") + kGoodPassword + "&password2=" + kGoodPassword +
+                      "&csrf=" + Stack::FormCsrf(form.body),
+                  set_cookie.substr(0, set_cookie.find(';')));
   LONGS_EQUAL(503, post.status);
   LONGS_EQUAL(503, stack->Send("GET", "/sesam/healthz").status);
   stack->directory.SetDown(false);
@@ -376,10 +383,11 @@ TEST(App, DirectoryDownIs503AndWritesNothing) {
 TEST(App, PostOtpWithoutCsrfIs403) {
   stack->Forgot("jan.selle", "jan@school.be");
   const std::string link = Stack::LinkPath(stack->mailer.Take()[0]);
-  LONGS_EQUAL(403, stack->Send("POST", link,
-                               std::string("password=") + kGoodPassword + "&password2=" +
-                                   kGoodPassword)
-                       .status);
+  LONGS_EQUAL(403,
+              stack
+                  ->Send("POST", link,
+                         std::string("password=") + kGoodPassword + "&password2=" + kGoodPassword)
+                  .status);
   LONGS_EQUAL(0, stack->directory.set_password_calls());
 }
 

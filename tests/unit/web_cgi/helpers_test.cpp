@@ -26,7 +26,8 @@ TEST(Language, QueryThenAcceptLanguageThenDefault) {
 TEST_GROUP(ReturnUrl){};
 
 TEST(ReturnUrl, PrefixMustEndAtAPathBoundary) {
-  const std::vector<std::string> allowed = {"https://login.school.be", "https://sso.school.be/realms/"};
+  const std::vector<std::string> allowed = {"https://login.school.be",
+                                            "https://sso.school.be/realms/"};
   CHECK_TRUE(AllowedReturnUrl("https://login.school.be", allowed));
   CHECK_TRUE(AllowedReturnUrl("https://login.school.be/auth?x=1", allowed));
   CHECK_TRUE(AllowedReturnUrl("https://sso.school.be/realms/school", allowed));

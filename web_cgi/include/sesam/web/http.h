@@ -16,14 +16,14 @@
 namespace sesam::web {
 
 struct Request {
-  std::string method;          // "GET", "POST", ...
-  std::string path;            // path part of REQUEST_URI, still percent-encoded
-  std::string query;           // raw query string, without '?'
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // path part of REQUEST_URI, still percent-encoded
+  std::string query;   // raw query string, without '?'
   std::string content_type;
-  std::string cookie;          // the Cookie header
+  std::string cookie;  // the Cookie header
   std::string accept_language;
-  std::string forwarded_for;   // X-Forwarded-For, trusted only from trusted_proxies
-  std::string remote_addr;     // the peer as the web server saw it
+  std::string forwarded_for;  // X-Forwarded-For, trusted only from trusted_proxies
+  std::string remote_addr;    // the peer as the web server saw it
   std::string body;
   bool body_too_large = false;  // the FastCGI layer stopped reading at kMaxBodyBytes
 };

@@ -2,12 +2,15 @@
 // from <datadir>/templates at start-up. Every text in them comes from the code
 // through the gettext catalogs; the templates hold structure only.
 //
-// Partials: {{>header}} and {{>footer}} (header.mustache, footer.mustache).
-// Threading: immutable after Load; Render may run on many threads at once.
+// Partials: {{>header}} and {{>footer}} (header.mustache, footer.mustache),
+// pasted into the pages when they are loaded.
+// Threading: immutable after Load; Render may run on many threads at once (each
+// thread keeps its own parsed copy of the templates it rendered).
 #pragma once
 
 #include <kainjow/mustache.hpp>
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -33,6 +36,7 @@ class Templates {
 
  private:
   std::map<std::string, std::string, std::less<>> sources_;
+  std::uint64_t id_ = 0;  // tells the per-thread caches of two Templates apart
 };
 
 }  // namespace sesam::web
