@@ -125,3 +125,28 @@ test("forgot, sent, mail to every address, change with live marks, done, LDAP bi
   assert.deepEqual(page.foreign, [], "requests to other hosts");
   await page.context().close();
 });
+
+test("the error pages: a form without a valid csrf (403), an unknown page (404)", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${env.base}/forgot`);
+  await page.fill("#username", JAN.uid);
+  await page.fill("#email", JAN.own);
+  // A form whose hidden token no longer matches the cookie, as after a long pause.
+  await page.$eval("input[name=csrf]", (field) => { field.value = "stale"; });
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST"),
+    page.click("form button[type=submit]"),
+  ]);
+  assert.equal(refused.status(), 403);
+  await page.waitForURL(/\/forgot/);
+  await page.waitForSelector(`h1:has-text("${tr("nl", "This form has expired")}")`);
+  await screenshots(page, "error-403");
+  await accessible(page, "error-403");
+
+  const missing = await page.goto(`${env.base}/no-such-page`);
+  assert.equal(missing.status(), 404);
+  assert.equal(await page.textContent("h1"), tr("nl", "Page not found"));
+  await screenshots(page, "error-404");
+  await accessible(page, "error-404");
+  await page.context().close();
+});
