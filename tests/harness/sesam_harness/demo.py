@@ -47,7 +47,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 if __package__:
     from . import common
