@@ -19,5 +19,6 @@ struct Verb {
 int RunConfigTest(Args args);
 int RunLookup(Args args);
 int RunGenkey(Args args);
+int RunCheck(Args args);
 
 }  // namespace sesam::cli
