@@ -20,5 +20,6 @@ int RunConfigTest(Args args);
 int RunLookup(Args args);
 int RunGenkey(Args args);
 int RunCheck(Args args);
+int RunSetPassword(Args args);
 
 }  // namespace sesam::cli
