@@ -3,7 +3,6 @@
 // on a password read from stdin (no echo on a terminal). Exit 0 accepted,
 // 1 refused, 2 usage or configuration error. --batch: one password per line,
 // one verdict line each (exit 1 when any is refused).
-#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,6 +11,7 @@
 #include <string>
 
 #include "options.h"
+#include "password_input.h"
 #include "sesam/config.h"
 #include "sesam/i18n.h"
 #include "sesam/policy.h"
@@ -19,76 +19,6 @@
 
 namespace sesam::cli {
 namespace {
-
-// Reads stdin in large blocks and hands out lines; every buffer is wiped.
-class LineReader {
- public:
-  LineReader() = default;
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-  ~LineReader() { explicit_bzero(buffer_, sizeof buffer_); }
-
-  // The next line without its "\n" / "\r\n" into `line`; false at the end.
-  bool Next(SecretString& line) {
-    line.Clear();
-    bool any = false;
-    for (;;) {
-      if (start_ == end_) {
-        if (eof_) return any;
-        explicit_bzero(buffer_, sizeof buffer_);
-        const ssize_t got = ::read(STDIN_FILENO, buffer_, sizeof buffer_);
-        if (got <= 0) {
-          eof_ = true;
-          return any;
-        }
-        start_ = 0;
-        end_ = static_cast<std::size_t>(got);
-      }
-      any = true;
-      const char* begin = buffer_ + start_;
-      const void* newline = std::memchr(begin, '\n', end_ - start_);
-      if (newline == nullptr) {
-        line.Append(std::string_view(begin, end_ - start_));
-        start_ = end_;
-        continue;
-      }
-      const auto length = static_cast<std::size_t>(static_cast<const char*>(newline) - begin);
-      line.Append(std::string_view(begin, length + 1));
-      start_ += length + 1;
-      line.TrimLineEnd();
-      return true;
-    }
-  }
-
- private:
-  char buffer_[1 << 16];
-  std::size_t start_ = 0, end_ = 0;
-  bool eof_ = false;
-};
-
-// Turns terminal echo off for its lifetime when stdin is a terminal.
-class NoEcho {
- public:
-  NoEcho() {
-    if (::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved_) == 0) {
-      termios quiet = saved_;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-    }
-  }
-  NoEcho(const NoEcho&) = delete;
-  NoEcho& operator=(const NoEcho&) = delete;
-  ~NoEcho() {
-    if (active_) {
-      ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
-      std::fputc('\n', stderr);
-    }
-  }
-
- private:
-  termios saved_{};
-  bool active_ = false;
-};
 
 nlohmann::json VerdictJson(const policy::Verdict& verdict) {
   nlohmann::json rules = nlohmann::json::array();
@@ -99,15 +29,6 @@ nlohmann::json VerdictJson(const policy::Verdict& verdict) {
                      {"message", rule.message}});
   }
   return {{"accepted", verdict.accepted}, {"rules", std::move(rules)}};
-}
-
-void PrintVerdict(const policy::Verdict& verdict) {
-  for (const auto& rule : verdict.rules) {
-    // Class marks are informational: indented under "classes".
-    std::printf("%s%s %s\n", rule.informational ? "    " : "", rule.passed ? "✓" : "✗",
-                rule.message.c_str());
-  }
-  std::printf("%s\n", verdict.accepted ? "accepted" : "refused");
 }
 
 // "accepted" or "refused: min_length,classes" (non-informational failures).
