@@ -18,6 +18,10 @@ constexpr Verb kVerbs[] = {
      "show the account and every address a reset would mail", RunLookup},
     {"genkey", "genkey [--output PATH] [--config PATH]",
      "write a new one-time link key (default: [token] key_file)", RunGenkey},
+    {"set-password", "set-password USER [--config PATH]",
+     "check a new password (stdin) against the policy and write it", RunSetPassword},
+    {"check", "check [--user NAME] [--names LIST] [--config PATH] [--json] [--batch]",
+     "check a password from stdin against the policy", RunCheck},
     {"send-reset", "send-reset [--config PATH] [--lang LANG] [--datadir DIR] USER",
      "mail a reset link to every known address of USER (helpdesk)", RunSendReset},
 };

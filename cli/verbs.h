@@ -19,6 +19,8 @@ struct Verb {
 int RunConfigTest(Args args);
 int RunLookup(Args args);
 int RunGenkey(Args args);
+int RunCheck(Args args);
+int RunSetPassword(Args args);
 int RunSendReset(Args args);
 
 }  // namespace sesam::cli

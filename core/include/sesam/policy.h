@@ -21,7 +21,14 @@
 //   differ_from_old differs from the old password (when on and known)
 //   blocklist       not in a blocklist (text lists, pwqfilter filters)
 //   entropy         zxcvbn estimate >= min_entropy_bits (when on)
-// Rules that are switched off, or whose input is unknown, are not listed.
+// Rules that are switched off, or whose input is unknown, are not listed:
+// "classes" and the four class_* marks only when min_classes > 0, "blocklist"
+// only when [policy] blocklist names at least one file, "username" only for
+// a username of kUsernameMinLength+ code points, "names" only when a name has
+// a word of that length. "utf8", "control", "min_length" and "max_length" are
+// always listed.
+// An invalid UTF-8 password is still measured: each byte that does not start
+// a valid sequence counts as one U+FFFD (class "other"); "utf8" refuses it.
 // "match" (the two typed copies are equal) is the caller's rule; its message
 // id is listed in BrowserRulesJson so every check mark has a text.
 //
@@ -41,9 +48,13 @@
 
 namespace sesam::policy {
 
+// Usernames and name words shorter than this are not searched for in the
+// password ("Al" would forbid every password containing "al").
+inline constexpr unsigned kUsernameMinLength = 3;
+
 struct Context {
-  std::string_view username;             // empty when unknown
-  std::vector<std::string> names;        // given name, surname; empty when unknown
+  std::string_view username;                   // empty when unknown
+  std::vector<std::string> names;              // given name, surname; empty when unknown
   const SecretString* old_password = nullptr;  // null when unknown
 };
 
@@ -78,7 +89,7 @@ class Policy {
 
   // The rules a browser can evaluate itself, for GET policy.json:
   // {"min_length":8,"max_length":128,"min_classes":3,"max_repeat":0,
-  //  "reject_username":true,
+  //  "reject_username":true,"username_min_length":3,
   //  "messages":{"min_length":"...","max_length":"...","classes":"...",
   //              "class_lower":"...","class_upper":"...","class_digit":"...",
   //              "class_other":"...","max_repeat":"...","username":"...",
@@ -88,6 +99,11 @@ class Policy {
   std::string BrowserRulesJson(const i18n::Catalog& catalog) const;
 
   const config::PolicySection& settings() const;
+
+  // Problems Create tolerated: one line per blocklist file skipped because
+  // blocklist_optional = yes. The caller logs them its own way (the PAM
+  // module through pam_syslog, the CLI on stderr).
+  const std::vector<std::string>& warnings() const;
 
  private:
   explicit Policy(std::unique_ptr<Engine> engine);

@@ -1,0 +1,131 @@
+// `sesam set-password USER [--config PATH]`: the helpdesk sets a new password
+// for USER. The password is read from stdin (asked twice, without echo, on a
+// terminal), checked against the same policy as the PAM module and the web
+// form, and written through the same Directory code as a reset link: the
+// directory's own password policy applies, and a password changed meanwhile by
+// someone else is not overwritten.
+// Exit 0 written; 1 refused (policy, directory) or not found; 2 usage/config.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "options.h"
+#include "password_input.h"
+#include "sesam/config.h"
+#include "sesam/i18n.h"
+#include "sesam/ldap/directory.h"
+#include "sesam/log.h"
+#include "sesam/policy.h"
+
+namespace sesam::cli {
+namespace {
+
+constexpr std::string_view kVerb = "set-password";
+
+int Fail(const char* what, const Status& status) {
+  std::fprintf(stderr, "sesam set-password: %s: %s\n", what, status.message().c_str());
+  return kExitRefused;
+}
+
+// A refusal by the directory's password policy, in words for the helpdesk.
+const char* DirectoryRefusal(const Status& status) {
+  const std::string& reason = status.reason();
+  if (reason == "ppolicy.in_history") return "the directory refuses a password used before";
+  if (reason == "ppolicy.too_short") return "the directory finds the password too short";
+  if (reason == "ppolicy.insufficient_quality") return "the directory finds the password too weak";
+  if (reason == "ppolicy.too_young") return "the password was changed too recently to change again";
+  if (reason == "password_state_changed") return "the password was changed meanwhile; try again";
+  return nullptr;
+}
+
+// The new password: one line from a pipe, or typed twice on a terminal.
+Result<SecretString> ReadNewPassword() {
+  LineReader reader;
+  SecretString password;
+  if (!::isatty(STDIN_FILENO)) {
+    if (!reader.Next(password)) return InvalidArgumentError("no password on stdin");
+    return password;
+  }
+  SecretString again;
+  {
+    NoEcho no_echo;
+    std::fputs("New password: ", stderr);
+    reader.Next(password);
+  }
+  {
+    NoEcho no_echo;
+    std::fputs("Retype new password: ", stderr);
+    reader.Next(again);
+  }
+  if (!password.Equals(again.view())) return InvalidArgumentError("the passwords do not match");
+  return password;
+}
+
+}  // namespace
+
+int RunSetPassword(Args args) {
+  const ParsedOptions options = ParseOptions(args, {{"config", true}});
+  if (!options.error.empty()) return UsageError(kVerb, options.error);
+  if (options.positional.size() != 1) return UsageError(kVerb, "expected exactly one USER");
+  const std::string& user = options.positional.front();
+  const std::string path = options.Value("config").value_or(std::string(config::DefaultPath()));
+  Result<config::Config> loaded = config::Load(path);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "sesam set-password: %s\n", loaded.status().message().c_str());
+    return kExitUsage;
+  }
+  Result<policy::Policy> created = policy::Policy::Create(loaded->policy);
+  if (!created.ok()) {
+    std::fprintf(stderr, "sesam set-password: %s\n", created.status().message().c_str());
+    return kExitUsage;
+  }
+  const policy::Policy& engine = *created;
+  Result<std::unique_ptr<ldap::Directory>> directory = ldap::MakeLdapDirectory(loaded->ldap);
+  if (!directory.ok()) {
+    std::fprintf(stderr, "sesam set-password: %s\n", directory.status().message().c_str());
+    return kExitUsage;
+  }
+  log::Init("sesam", log::Sink::kSyslog);
+
+  Result<ldap::Account> account = (*directory)->FindAccount(user);
+  if (!account.ok()) {
+    if (account.status().code() == StatusCode::kNotFound) {
+      std::fprintf(stderr, "sesam set-password: no single account '%s'\n", user.c_str());
+      return kExitRefused;
+    }
+    return Fail("directory error", account.status());
+  }
+  Result<SecretString> password = ReadNewPassword();
+  if (!password.ok()) return Fail("refused", password.status());
+
+  i18n::Translations translations(i18n::LocaleDir());
+  policy::Context context;
+  context.username = account->username;
+  for (const std::string* name : {&account->given_name, &account->surname}) {
+    if (!name->empty()) context.names.push_back(*name);
+  }
+  const policy::Verdict verdict = engine.Check(
+      password->view(), context, translations.For(i18n::LanguageFromEnvironment()));
+  if (!verdict.accepted) {
+    PrintVerdict(verdict);
+    return kExitRefused;
+  }
+
+  const Status written = (*directory)->SetPassword(*account, *password, account->password_state);
+  if (!written.ok()) {
+    log::Warning("set-password: password of '" + account->username + "' not changed: " +
+                 written.ToString());
+    if (const char* refusal = DirectoryRefusal(written)) {
+      std::fprintf(stderr, "sesam set-password: %s (%s)\n", refusal, written.message().c_str());
+      return kExitRefused;
+    }
+    return Fail("directory error", written);
+  }
+  log::Info("set-password: password of '" + account->username + "' (" + account->dn +
+            ") changed by uid " + std::to_string(::getuid()));
+  std::printf("password of %s changed\n", account->username.c_str());
+  return kExitOk;
+}
+
+}  // namespace sesam::cli
