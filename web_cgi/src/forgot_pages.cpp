@@ -42,6 +42,9 @@ Response App::Impl::ForgotForm(PageContext& context, int status, std::string_vie
   data.set("t_username", context.Tr(N_("Username")));
   data.set("t_email", context.Tr(N_("E-mail address")));
   data.set("t_submit", context.Tr(N_("Request a new password")));
+  // The same words the server answers with, for the browser-side check.
+  data.set("t_invalid_email", context.Tr(N_("A valid e-mail address is required.")));
+  data.set("script", true);
   data.set("username", std::string(username));
   data.set("email", std::string(email));
   if (!error.empty()) data.set("error", std::string(error));

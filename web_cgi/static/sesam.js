@@ -1,8 +1,27 @@
-// Live check marks on the change form. The server renders the same list and
-// judges the password again on Save; this script only gives early feedback.
-// It reads the rules from policy.json (same origin) and evaluates what a
-// browser can: lengths in code points, classes by Unicode category.
+// Early feedback in the browser; the server checks everything again.
+// - The forgot form: a malformed address is refused before it is sent, with
+//   the server's own words (data-invalid-email).
+// - The change form: live check marks. The script reads the rules from
+//   policy.json (same origin) and evaluates what a browser can: lengths in
+//   code points, classes by Unicode category, repeats, the username.
 "use strict";
+(function () {
+  const forgot = document.getElementById("forgot");
+  if (!forgot) return;
+  const email = document.getElementById("email");
+  const message = document.getElementById("email-error");
+  forgot.addEventListener("submit", function (event) {
+    // type=email gives the browser the HTML standard's address syntax.
+    if (email.checkValidity()) return;
+    event.preventDefault();
+    message.textContent = forgot.dataset.invalidEmail;
+    message.hidden = false;
+    email.setAttribute("aria-invalid", "true");
+    email.setAttribute("aria-describedby", "email-error");
+    email.focus();
+  });
+})();
+
 (function () {
   const form = document.getElementById("change");
   if (!form || !window.fetch) return;
@@ -46,7 +65,10 @@
       max_length: length <= policy.max_length,
       classes: count >= policy.min_classes,
       max_repeat: !policy.max_repeat || maxRun(pw) <= policy.max_repeat,
-      username: !username || !pw.toLowerCase().includes(username.toLowerCase()),
+      // The server folds case by Unicode rules; toLowerCase agrees for the
+      // usernames schools use. Short usernames are not searched (policy.json).
+      username: [...username].length < (policy.username_min_length || 3) ||
+        !pw.toLowerCase().includes(username.toLowerCase()),
     };
     Object.assign(verdicts, classes);
     const empty = pw.length === 0;
