@@ -14,16 +14,16 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"config-test", "config-test [--config PATH]",
      "check the configuration file and report every problem", RunConfigTest},
-    {"lookup", "lookup USER [--json] [--config PATH]",
-     "show the account and every address a reset would mail", RunLookup},
-    {"genkey", "genkey [--output PATH] [--config PATH]",
-     "write a new one-time link key (default: [token] key_file)", RunGenkey},
-    {"set-password", "set-password USER [--config PATH]",
-     "check a new password (stdin) against the policy and write it", RunSetPassword},
     {"check", "check [--user NAME] [--names LIST] [--config PATH] [--json] [--batch]",
      "check a password from stdin against the policy", RunCheck},
+    {"lookup", "lookup USER [--json] [--config PATH]",
+     "show the account and every address a reset would mail", RunLookup},
+    {"set-password", "set-password USER [--config PATH]",
+     "check a new password (stdin) against the policy and write it", RunSetPassword},
     {"send-reset", "send-reset [--config PATH] [--lang LANG] [--datadir DIR] USER",
      "mail a reset link to every known address of USER (helpdesk)", RunSendReset},
+    {"genkey", "genkey [--output PATH] [--config PATH]",
+     "write a new one-time link key (default: [token] key_file)", RunGenkey},
 };
 
 void PrintHelp() {
@@ -33,8 +33,8 @@ void PrintHelp() {
       "Sesam: self-service password reset and one password policy for school directories.\n\n"
       "Verbs:\n");
   for (const Verb& verb : kVerbs) {
-    std::printf("  %-44.*s %.*s\n", static_cast<int>(verb.usage.size()), verb.usage.data(),
-                static_cast<int>(verb.summary.size()), verb.summary.data());
+    std::printf("  sesam %.*s\n      %.*s\n", static_cast<int>(verb.usage.size()),
+                verb.usage.data(), static_cast<int>(verb.summary.size()), verb.summary.data());
   }
   std::printf(
       "\nThe configuration file is %s unless --config names another.\n"

@@ -121,12 +121,12 @@ def main():
                                            args.connections, args.duration)))
                     time.sleep(3)  # let the reset workers drain between paths
                 ldap = subprocess.run(
-                    [os.path.join(args.build, "web_cgi", "sesam_bench_ldap"), env["SESAM_TEST_LDAP_URI"],
+                    [os.path.join(args.build, "bench", "web", "sesam_bench_ldap"), env["SESAM_TEST_LDAP_URI"],
                      env["SESAM_TEST_LDAP_BIND_DN"], env["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"],
                      webtest.people_base(), f"(&(objectClass=inetOrgPerson)(uid={known}))", "8",
                      str(args.duration)], capture_output=True, text=True, check=True).stdout
                 searches = float(ldap.split()[1])
-                mail = subprocess.run([os.path.join(args.build, "web_cgi", "sesam_bench_mail"),
+                mail = subprocess.run([os.path.join(args.build, "bench", "web", "sesam_bench_mail"),
                                        env["SESAM_TEST_WEB_CONFIG"], str(args.mail_count)],
                                       capture_output=True, text=True, check=True).stdout
                 pipeline = float(mail.split()[1])
