@@ -17,10 +17,25 @@ namespace {
 
 // Owns an initialised FCGX_Request: whatever path leaves the loop body, the
 // request is finished (its reply flushed and the connection released).
+//
+// libfcgi closes a connection "gracefully": shutdown(SHUT_WR), then it waits
+// (up to 2 s) for the web server to close its end, so that unread input cannot
+// turn the close into a reset that loses the reply. That wait held a thread
+// for one more scheduling round trip per request, a tenth of the CPU time of
+// a request under load. The rest of the request's input (at least the end of
+// FCGI_STDIN the web server always sends) is read here instead, so nothing
+// unread remains, and the connection is closed at once (FCGX_Detach is how
+// libfcgi spells "no graceful shutdown").
 class AcceptedRequest {
  public:
   explicit AcceptedRequest(FCGX_Request& request) : request_(request) {}
-  ~AcceptedRequest() { FCGX_Finish_r(&request_); }
+  ~AcceptedRequest() {
+    char rest[1024];
+    while (FCGX_GetStr(rest, sizeof rest, request_.in) > 0) {
+    }
+    if (!FCGX_GetError(request_.in)) FCGX_Detach(&request_);
+    FCGX_Finish_r(&request_);
+  }
   AcceptedRequest(const AcceptedRequest&) = delete;
   AcceptedRequest& operator=(const AcceptedRequest&) = delete;
 

@@ -20,6 +20,7 @@
 #include "curl_status.h"
 #include "sesam/log.h"
 #include "sesam/secret_string.h"
+#include "sesam/thread_priority.h"
 #include "sesam/web/mail.h"
 #include "sesam/web/mail_compose.h"
 
@@ -112,6 +113,9 @@ class SmtpMailer final : public Mailer {
 
  private:
   void WorkerLoop(CURL* curl) {
+    if (Status lowered = LowerThisThreadPriority(); !lowered.ok()) {
+      log::Warning("mail worker keeps its CPU priority: " + lowered.ToString());
+    }
     while (true) {
       ComposedMessage message;
       {

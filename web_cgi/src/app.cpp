@@ -160,17 +160,21 @@ TemplateData App::Impl::PageData(const PageContext& context, std::string_view ti
   data.set("school", web.school_name.empty() ? std::string("Sesam") : web.school_name);
   data.set("base", base_path_);
   data.set("t_languages", context.Tr(N_("Language")));
-  TemplateData languages{TemplateData::type::list};
-  for (const auto& code : web.languages) {
-    TemplateData entry;
-    entry.set("code", code);
-    for (const auto& [known, name] : kLanguageNames) {
-      if (known == code) entry.set("name", std::string(name));
+  data.set("languages_html", fragments_.Get("languages/" + context.language, [&] {
+    TemplateData languages{TemplateData::type::list};
+    for (const auto& code : web.languages) {
+      TemplateData entry;
+      entry.set("code", code);
+      for (const auto& [known, name] : kLanguageNames) {
+        if (known == code) entry.set("name", std::string(name));
+      }
+      entry.set("current", code == context.language);
+      languages.push_back(entry);
     }
-    entry.set("current", code == context.language);
-    languages.push_back(entry);
-  }
-  data.set("languages", languages);
+    TemplateData menu;
+    menu.set("languages", languages);
+    return Fragment("languages", menu);
+  }));
   return data;
 }
 
@@ -190,6 +194,16 @@ Response App::Impl::Page(const PageContext& context, int status, std::string_vie
   }
   Finish(context, response);
   return response;
+}
+
+std::string App::Impl::Fragment(std::string_view name, const TemplateData& data) const {
+  auto html = deps_.templates->Render(name, data);
+  if (!html.ok()) {
+    // Templates are checked when they are loaded; this is a bug, not bad input.
+    log::Error("fragment " + std::string(name) + " not rendered: " + html.status().ToString());
+    return {};
+  }
+  return std::move(html).value();
 }
 
 Response App::Impl::ErrorPage(const PageContext& context, int status, std::string_view title,

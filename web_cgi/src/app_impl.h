@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "client_ip.h"
+#include "fragment_cache.h"
 #include "rate_limiter.h"
 #include "sesam/web/app.h"
 
@@ -65,6 +66,8 @@ class App::Impl {
   TemplateData PageData(const PageContext& context, std::string_view title) const;
   Response Page(const PageContext& context, int status, std::string_view name,
                 const TemplateData& data) const;
+  // A fragment template rendered to HTML, for a {{{name_html}}} slot of a page.
+  std::string Fragment(std::string_view name, const TemplateData& data) const;
   Response ErrorPage(const PageContext& context, int status, std::string_view title,
                      std::string_view message) const;
   Response Redirect(const PageContext& context, std::string_view route) const;
@@ -79,6 +82,7 @@ class App::Impl {
   AppDeps deps_;
   ProxyList proxies_;
   RateLimiter ip_limiter_;
+  FragmentCache fragments_;
   std::string base_path_;  // "/sesam" for https://host/sesam; "" at the root
   bool https_ = false;
   std::string css_;

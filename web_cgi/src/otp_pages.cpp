@@ -75,7 +75,9 @@ TemplateData RuleList(const PageContext& context, const policy::Verdict& verdict
     }
     out.push_back(entry);
   }
-  return out;
+  TemplateData list;
+  list.set("rules", out);
+  return list;
 }
 
 std::string_view PpolicyText(const PageContext& context, const std::string& reason) {
@@ -163,9 +165,20 @@ Response App::Impl::ChangeForm(PageContext& context, int status, const ldap::Acc
   data.set("t_password", context.Tr(N_("New password")));
   data.set("t_password2", context.Tr(N_("Repeat the new password")));
   data.set("t_rules", context.Tr(N_("Your new password needs:")));
-  const policy::Verdict empty_verdict =
-      deps_.policy->Check("", PolicyContext(account), *context.catalog);
-  data.set("rules", RuleList(context, verdict ? *verdict : empty_verdict, verdict != nullptr));
+  if (verdict != nullptr) {
+    data.set("rules_html", Fragment("rules", RuleList(context, *verdict, true)));
+  } else {
+    // Before anything is typed every mark is open, and the list depends only
+    // on the language and on which rules apply to this account (a username
+    // or names rule appears only for long enough names): render it once.
+    const policy::Verdict empty =
+        deps_.policy->Check("", PolicyContext(account), *context.catalog);
+    std::string key = "rules/" + context.language;
+    for (const auto& rule : empty.rules) key += "/" + rule.id;
+    data.set("rules_html", fragments_.Get(key, [&] {
+      return Fragment("rules", RuleList(context, empty, false));
+    }));
+  }
   data.set("match_message", context.Tr(N_("Both entries are the same")));
   data.set("match", MarkData(context, !repeated   ? Mark::kTodo
                                       : *repeated ? Mark::kOk

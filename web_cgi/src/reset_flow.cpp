@@ -76,8 +76,16 @@ ForgotResult ResetFlow::HandleForgot(const ForgotRequest& request) {
   }
   std::string line = "reset request: user '" + LogSafe(request.username) + "' from " +
                      LogSafe(request.client_ip) + ": " + std::string(OutcomeText(result));
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on " " + string + "...".
   if (result.outcome == ForgotOutcome::kMailed) {
-    line += " " + std::to_string(result.mailed) + " address(es)";
+    line += ' ';
+    line += std::to_string(result.mailed);
+    line += " address(es)";
+  }
+  if (request.merged > 0) {
+    line += "; ";
+    line += std::to_string(request.merged);
+    line += " identical request(s) merged into this one while it waited";
   }
   log::Info(line);
   return result;

@@ -1,9 +1,27 @@
+#include <cctype>
 #include <exception>
 
 #include "sesam/log.h"
+#include "sesam/thread_priority.h"
 #include "sesam/web/reset_flow.h"
+#include "text.h"
 
 namespace sesam::web {
+namespace {
+
+// Requests with the same key would do the same work and mail the same people.
+std::string MergeKey(const ForgotRequest& request) {
+  std::string key = request.username;
+  key += '\n';
+  for (const char c : TrimSpace(request.email)) {
+    key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  key += '\n';
+  key += request.language;
+  return key;
+}
+
+}  // namespace
 
 ResetQueue::ResetQueue(ResetFlow& flow, std::size_t capacity, unsigned workers)
     : flow_(flow), capacity_(capacity) {
@@ -22,7 +40,13 @@ void ResetQueue::Submit(ForgotRequest request) {
     }
     return;
   }
+  std::string key = MergeKey(request);
+  if (const auto waiting = waiting_.find(key); waiting != waiting_.end()) {
+    ++waiting->second->merged;
+    return;
+  }
   queue_.push_back(std::move(request));
+  waiting_.emplace(std::move(key), &queue_.back());
   wake_.notify_one();
 }
 
@@ -46,14 +70,19 @@ void ResetQueue::Shutdown(std::chrono::steady_clock::time_point deadline) {
     log::Warning("shutdown: " + std::to_string(queue_.size()) +
                  " reset request(s) not handled before the deadline");
     queue_.clear();
+    waiting_.clear();
   }
 }
 
 void ResetQueue::Work() {
+  if (Status lowered = LowerThisThreadPriority(); !lowered.ok()) {
+    log::Warning("reset worker keeps its CPU priority: " + lowered.ToString());
+  }
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty() || (stopping_ && std::chrono::steady_clock::now() >= deadline_)) return;
+    waiting_.erase(MergeKey(queue_.front()));
     ForgotRequest request = std::move(queue_.front());
     queue_.pop_front();
     ++busy_;

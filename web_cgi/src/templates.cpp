@@ -12,9 +12,9 @@ namespace {
 
 constexpr std::string_view kPartials[] = {"header", "footer"};
 constexpr std::string_view kSuffix = ".mustache";
-constexpr std::string_view kRequired[] = {"header",    "footer",       "forgot", "sent",
-                                          "otp",       "link_invalid", "done",   "error",
-                                          "mail_text", "mail_html"};
+constexpr std::string_view kRequired[] = {
+    "header", "footer",    "languages", "forgot",    "sent",     "otp", "rules",
+    "done",   "error",     "link_invalid", "mail_text", "mail_html"};
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "sesam/config.h"
@@ -33,6 +34,9 @@ struct ForgotRequest {
   std::string email;      // as typed
   std::string client_ip;  // for the audit log
   std::string language;   // of the messages
+  // Identical requests (same username, address and language) that arrived
+  // while this one waited in the ResetQueue and were merged into it.
+  unsigned merged = 0;
 };
 
 enum class ForgotOutcome {
@@ -87,8 +91,11 @@ class ResetQueue {
   ResetQueue(const ResetQueue&) = delete;
   ResetQueue& operator=(const ResetQueue&) = delete;
 
-  // Never blocks. When the queue is full the request is dropped and logged
-  // (the visitor still gets the same answer).
+  // Never blocks. A request identical to one still waiting (same username,
+  // address and language: a double click, an impatient resubmit) is merged
+  // into it: one round of mail, not two rounds of which the second would kill
+  // the links of the first. When the queue is full the request is dropped and
+  // logged. The visitor gets the same answer in every case.
   void Submit(ForgotRequest request);
   // Blocks until the queue is empty and no worker is busy.
   void WaitIdle();
@@ -104,7 +111,8 @@ class ResetQueue {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<ForgotRequest> queue_;
+  std::deque<ForgotRequest> queue_;  // push_back/pop_front keep element addresses
+  std::unordered_map<std::string, ForgotRequest*> waiting_;  // MergeKey -> queued request
   std::size_t busy_ = 0;
   std::size_t dropped_ = 0;
   bool stopping_ = false;

@@ -3,7 +3,9 @@
 // through the gettext catalogs; the templates hold structure only.
 //
 // Partials: {{>header}} and {{>footer}} (header.mustache, footer.mustache),
-// pasted into the pages when they are loaded.
+// pasted into the pages when they are loaded. Fragments (languages.mustache,
+// rules.mustache) are rendered on their own and put into a page through a
+// {{{..._html}}} slot, so the web app can keep them rendered (FragmentCache).
 // Threading: immutable after Load; Render may run on many threads at once (each
 // thread keeps its own parsed copy of the templates it rendered).
 #pragma once
