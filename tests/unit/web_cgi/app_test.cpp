@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <regex>
+#include <thread>
 
 #include "csrf.h"
 #include "fakes/fake_directory.h"
@@ -246,6 +247,31 @@ TEST(App, MalformedOrRepeatedFieldsAre400) {
   LONGS_EQUAL(413, stack->app->Handle(huge).status);
   stack->queue->WaitIdle();
   CHECK_TRUE(stack->mailer.Take().empty());
+}
+
+TEST(App, IdenticalWaitingRequestsAreMergedIntoOneRound) {
+  // The one reset worker is kept busy by a first request, so the next ones wait.
+  stack->directory.HoldFinds();
+  const auto [cookie, csrf] = stack->Session();
+  const auto post = [&](const std::string& username, const std::string& email) {
+    return stack
+        ->Send("POST", "/sesam/forgot",
+               "username=" + username + "&email=" + email + "&csrf=" + csrf, cookie)
+        .status;
+  };
+  LONGS_EQUAL(303, post("nobody", "x%40school.be"));
+  while (stack->directory.finds_waiting() == 0) std::this_thread::yield();
+  // A double click and an impatient resubmit (other case, spaces): one round.
+  LONGS_EQUAL(303, post("jan.selle", "jan%40school.be"));
+  LONGS_EQUAL(303, post("jan.selle", "jan%40school.be"));
+  LONGS_EQUAL(303, post("jan.selle", "+JAN%40School.be+"));
+  // Another address of the same account is another request.
+  LONGS_EQUAL(303, post("jan.selle", "mama.selle%40example.org"));
+  stack->directory.ReleaseFinds();
+  stack->queue->WaitIdle();
+  // Two rounds for jan.selle (own address; mum's address), three messages each.
+  LONGS_EQUAL(6, stack->mailer.Take().size());
+  LONGS_EQUAL(3, stack->directory.find_calls());
 }
 
 TEST(App, PostForgotAnswersTheSameWhateverTheAccount) {

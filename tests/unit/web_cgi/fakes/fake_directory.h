@@ -3,6 +3,7 @@
 // state, and a switch that makes every call fail as if the server were down.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -31,10 +32,33 @@ class FakeDirectory : public ldap::Directory {
     passwords_[username] = password;
     accounts_[username].password_state = "state-" + std::to_string(++stamp_);
   }
+  // While held, FindAccount waits (a slow directory): lets a test keep the
+  // reset worker busy. `finds_waiting` counts the calls waiting at the gate.
+  void HoldFinds() {
+    std::lock_guard lock(gate_mutex_);
+    held_ = true;
+  }
+  void ReleaseFinds() {
+    {
+      std::lock_guard lock(gate_mutex_);
+      held_ = false;
+    }
+    gate_.notify_all();
+  }
+  int finds_waiting() {
+    std::lock_guard lock(gate_mutex_);
+    return waiting_;
+  }
   int set_password_calls() const { return set_password_calls_; }
   int find_calls() const { return find_calls_; }
 
   Result<ldap::Account> FindAccount(std::string_view username) override {
+    {
+      std::unique_lock gate_lock(gate_mutex_);
+      ++waiting_;
+      gate_.wait(gate_lock, [this] { return !held_; });
+      --waiting_;
+    }
     std::lock_guard lock(mutex_);
     ++find_calls_;
     if (down_) return UnavailableError("fake directory is down");
@@ -78,6 +102,10 @@ class FakeDirectory : public ldap::Directory {
   Status Ping() override { return down_ ? UnavailableError("down") : Status::Ok(); }
 
  private:
+  std::mutex gate_mutex_;
+  std::condition_variable gate_;
+  bool held_ = false;
+  int waiting_ = 0;
   std::mutex mutex_;
   bool down_ = false;
   int stamp_ = 0;
