@@ -8,6 +8,10 @@ sink, all in one run so the numbers compare with each other. In this order:
       connection per worker) sending messages of the same size to the same
       SMTP sink, alternately, twice each, while nothing else runs
   bare libldap searches on the same slapd (sesam_bench_ldap): the ceiling
+  the floor (sesam_bench_fcgi_floor behind the same nginx): a libfcgi
+      responder that only returns a page as large as the change form, then
+      one that also does one bare libldap search per request; what any
+      nginx + libfcgi + libldap design could reach here
   GET  otp/<token>
   POST forgot  unknown user
   POST forgot  known user, wrong address
@@ -117,6 +121,27 @@ def background_outcomes(log_text):
             "merged": merged, "dropped_lines": len(dropped)}
 
 
+def floor_web_class():
+    """A Web (nginx as for sesam-fcgi) whose FastCGI server is sesam_bench_fcgi_floor."""
+    from sesam_harness.common import start
+    from sesam_harness.web import Web, _wait_for_socket
+
+    class FloorWeb(Web):
+        def __init__(self, workdir, env, name, argv, threads):
+            super().__init__(workdir, env, name=name, threads=threads)
+            self.argv = argv
+
+        def _start_fcgi(self, i):
+            if os.path.exists(self.sockets[i]):
+                os.unlink(self.sockets[i])
+            process = start([self.argv[0], self.sockets[i], str(self.threads)] + self.argv[1:],
+                            self.logs[i])
+            _wait_for_socket(self.sockets[i], process)
+            return process
+
+    return FloorWeb
+
+
 def median_run(runs):
     return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
 
@@ -186,7 +211,23 @@ def main():
                 browser.post("forgot", {"username": linked, "email": "link@school.test",
                                         "csrf": csrf})
                 link = webtest.link_path(webtest.link_of(mailbox.wait(1)[0]))
+                page_bytes = len(browser.get(link).body.encode())
                 url = f"http://127.0.0.1:{web.port}"
+
+                # -- the floor: nginx + a libfcgi responder that does nothing ---
+                floor_bin = os.path.join(args.build, "bench", "web", "sesam_bench_fcgi_floor")
+                search_args = [env["SESAM_TEST_LDAP_URI"], env["SESAM_TEST_LDAP_BIND_DN"],
+                               env["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"], webtest.people_base(),
+                               f"(&(objectClass=inetOrgPerson)(uid={known}))"]
+                floors = []
+                FloorWeb = floor_web_class()
+                for name, extra in ((f"floor: nginx + libfcgi, a fixed {page_bytes}-byte page", []),
+                                    ("floor + one bare libldap search per request", search_args)):
+                    with FloorWeb(workdir, env, f"floor{len(floors)}",
+                                  [floor_bin, str(page_bytes)] + extra, threads=8) as floor:
+                        runs = [wrk(f"http://127.0.0.1:{floor.port}/sesam/page", "",
+                                    args.connections, args.duration) for _ in range(args.repeat)]
+                    floors.append((name, median_run(runs), runs))
                 paths = [("GET otp/<token>", url + link, "")]
                 for name, user, address in (("POST forgot, unknown user", "nobody.bench", "bench@school.test"),
                                             ("POST forgot, known user, wrong address", wrong, "bench@school.test"),
@@ -210,6 +251,10 @@ def main():
           f"| requests/s | % of bare searches | p50 ms | p99 ms | errors | all runs (requests/s) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, r, runs, _, _ in rows:
+        print(f"| {name} | {r['rps']:.0f} | {100 * r['rps'] / searches:.0f}% | {r['p50']:.2f} | "
+              f"{r['p99']:.2f} | {r['errors'] + r['bad_status']} | "
+              f"{' / '.join(str(round(x['rps'])) for x in runs)} |")
+    for name, r, runs in floors:
         print(f"| {name} | {r['rps']:.0f} | {100 * r['rps'] / searches:.0f}% | {r['p50']:.2f} | "
               f"{r['p99']:.2f} | {r['errors'] + r['bad_status']} | "
               f"{' / '.join(str(round(x['rps'])) for x in runs)} |")

@@ -101,7 +101,25 @@ Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settin
     if (bound.code != LDAP_SASL_BIND_IN_PROGRESS) break;
   }
   if (!bound.status.ok()) return bound.status;
+  session->AddReadAhead();
   return session;
+}
+
+// libldap reads each message with two read(2) calls (the BER header, then the
+// rest), and a search answer is at least two messages: four system calls per
+// lookup where one usually holds them all. liblber's read-ahead layer, put
+// between the socket and TLS (if any), fills a buffer with what is there;
+// libldap asks every layer whether data is ready before it polls, so nothing
+// waits on data already read. Added once the connection is quiet (bound, no
+// operation outstanding), so no byte can be caught below the new layer.
+void Session::AddReadAhead() {
+  Sockbuf* socket_buffer = nullptr;
+  if (ldap_get_option(ld_.get(), LDAP_OPT_SOCKBUF, &socket_buffer) != LDAP_OPT_SUCCESS ||
+      socket_buffer == nullptr) {
+    return;  // an optimisation only: the session works without it
+  }
+  ber_sockbuf_add_io(socket_buffer, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER,
+                     nullptr);
 }
 
 Status Session::Fail(int code, std::string_view operation) {

@@ -87,6 +87,7 @@ class Session {
   // Waits for the result of `msgid`; its controls are decoded for ppolicy.
   WriteResult Finish(int msgid, std::string_view operation, MessagePtr* keep = nullptr);
   Status Fail(int code, std::string_view operation);
+  void AddReadAhead();
 
   LdapPtr ld_;
   std::chrono::milliseconds timeout_;
