@@ -14,6 +14,7 @@ sink, all in one run so the numbers compare with each other. In this order:
       nginx + libfcgi + libldap design could reach here
   GET  otp/<token>
   POST forgot  unknown user
+  POST forgot  a different unknown user in every request (nothing to merge)
   POST forgot  known user, wrong address
   POST forgot  known user, right address (a mail round each time the account
                has none waiting; every request is a round: account_limit is
@@ -50,6 +51,20 @@ wrk.method = "POST"
 wrk.body = "{body}"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "{cookie}"
+"""
+
+WRK_SPRAY = """
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, "username=spray." .. tid .. "." .. counter ..
+                    "&email=bench%40school.test&csrf={csrf}")
+end
 """
 
 LATENCY = """
@@ -234,6 +249,11 @@ def main():
                                             ("POST forgot, known user, right address", known, "bench@school.test")):
                     body = f"username={user}&email={address.replace('@', '%40')}&csrf={csrf}"
                     paths.append((name, url + "/sesam/forgot", WRK_POST.format(body=body, cookie=cookie)))
+                # A flood that never repeats itself (an attacker spraying names): no
+                # request can be merged, each one costs the background a lookup.
+                sprayed = WRK_POST.format(body="", cookie=cookie) + WRK_SPRAY.format(csrf=csrf)
+                paths.insert(2, ("POST forgot, a different unknown user each time",
+                                 url + "/sesam/forgot", sprayed))
                 rows = []
                 for name, target, script in paths:
                     runs, waited = [], 0.0
