@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  JAN, accessible, assertPasswordChanged, checkOneEachAndLinks, env, freshPassword, freshStart,
+  JAN, accessible, allMail, assertPasswordChanged, checkOneEachAndLinks, env, freshPassword, freshStart,
   launch, marks, newPage, screenshots, tr, waitForMail,
 } from "./lib.mjs";
 
@@ -123,6 +123,31 @@ test("forgot, sent, mail to every address, change with live marks, done, LDAP bi
   await screenshots(page, "link-used");
   await accessible(page, "link-used");
   assert.deepEqual(page.foreign, [], "requests to other hosts");
+  await page.context().close();
+});
+
+test("a double click sends each form once: one message per address, then done", async () => {
+  const old = await freshStart(JAN.uid);
+  const page = await newPage(browser);
+  const posts = [];
+  page.on("request", (r) => { if (r.method() === "POST") posts.push(new URL(r.url()).pathname); });
+  await page.goto(`${env.base}/forgot`);
+  await page.fill("#username", JAN.uid);
+  await page.fill("#email", JAN.own);
+  await Promise.all([page.waitForURL(/\/sent(\?|$)/), page.dblclick("form button[type=submit]")]);
+  const messages = await waitForMail(JAN.all.length);
+  await new Promise((resolve) => setTimeout(resolve, 1000));  // a second round would be here by now
+  const links = checkOneEachAndLinks(await allMail(), JAN.all);
+  assert.equal(messages.length, JAN.all.length);
+
+  await page.goto(links[JAN.own]);
+  const password = freshPassword();
+  await page.fill("#password", password);
+  await page.fill("#password2", password);
+  await Promise.all([page.waitForURL(/\/done(\?|$)/), page.dblclick("form button[type=submit]")]);
+  assert.equal(await page.textContent("h1"), tr("nl", "Password changed"));
+  assert.equal(posts.length, 2, `POSTs sent: ${posts.join(", ")}`);
+  assertPasswordChanged(JAN.uid, password, old);
   await page.context().close();
 });
 

@@ -1,10 +1,26 @@
 // Early feedback in the browser; the server checks everything again.
+// - Both forms are sent once, whatever the number of clicks (sendOnce).
 // - The forgot form: a malformed address is refused before it is sent, with
 //   the server's own words (data-invalid-email).
 // - The change form: live check marks. The script reads the rules from
 //   policy.json (same origin) and evaluates what a browser can: lengths in
 //   code points, classes by Unicode category, repeats, the username.
 "use strict";
+
+// A form is sent once: a double click on "send" would start a second round of
+// mail that makes the links of the first stop working, and a double click on
+// "Save" would show "this link no longer works" after the first click had
+// changed the password. Coming back to the page (Back) allows it again.
+function sendOnce(form) {
+  let sent = false;
+  form.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) return;  // refused before it was sent
+    if (sent) event.preventDefault();
+    sent = true;
+  });
+  window.addEventListener("pageshow", function () { sent = false; });
+}
+
 (function () {
   const forgot = document.getElementById("forgot");
   if (!forgot) return;
@@ -20,11 +36,14 @@
     email.setAttribute("aria-describedby", "email-error");
     email.focus();
   });
+  sendOnce(forgot);
 })();
 
 (function () {
   const form = document.getElementById("change");
-  if (!form || !window.fetch) return;
+  if (!form) return;
+  sendOnce(form);
+  if (!window.fetch) return;
   const rules = document.getElementById("rules");
   const password = document.getElementById("password");
   const password2 = document.getElementById("password2");
