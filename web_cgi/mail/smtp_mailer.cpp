@@ -215,6 +215,13 @@ Status SetupHandle(CURL* curl, const config::MailSection& settings, const Mailbo
   SESAM_RETURN_IF_ERROR(set(CURLOPT_URL, settings.smtp_url.c_str()));
   SESAM_RETURN_IF_ERROR(set(CURLOPT_MAIL_FROM, ("<" + from.address + ">").c_str()));
   if (settings.starttls) SESAM_RETURN_IF_ERROR(set(CURLOPT_USE_SSL, long{CURLUSESSL_ALL}));
+  // Peer and host name verification are libcurl's defaults; they are set here
+  // anyway so that no build or environment can turn them off unnoticed.
+  SESAM_RETURN_IF_ERROR(set(CURLOPT_SSL_VERIFYPEER, 1L));
+  SESAM_RETURN_IF_ERROR(set(CURLOPT_SSL_VERIFYHOST, 2L));
+  if (!settings.tls_ca_file.empty()) {
+    SESAM_RETURN_IF_ERROR(set(CURLOPT_CAINFO, settings.tls_ca_file.c_str()));
+  }
   if (!settings.username.empty()) {
     SESAM_RETURN_IF_ERROR(set(CURLOPT_USERNAME, settings.username.c_str()));
     SESAM_RETURN_IF_ERROR(set(CURLOPT_PASSWORD, password.c_str()));

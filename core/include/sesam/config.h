@@ -68,6 +68,7 @@ struct LdapSection {
 struct MailSection {
   std::string smtp_url;  // smtp://host:port or smtps://host:port
   bool starttls;
+  std::string tls_ca_file;  // "" = the system's CA certificates
   std::string username;
   std::string password_file;  // secret, mode 0600
   std::string from;           // "School <noreply@school.be>"

@@ -11,6 +11,7 @@ SectionSpec MailSectionSpec() {
       {
           StringKey(s, &S::smtp_url, "smtp_url", "smtp://127.0.0.1:25"),
           BoolKey(s, &S::starttls, "starttls", "no"),
+          StringKey(s, &S::tls_ca_file, "tls_ca_file", ""),
           StringKey(s, &S::username, "username", ""),
           StringKey(s, &S::password_file, "password_file", "", KeyKind::kSecretFile),
           StringKey(s, &S::from, "from", "Sesam <noreply@localhost>"),

@@ -35,6 +35,14 @@ Environment exported by env():
                                SIGUSR2 brings it back on the same port
   SESAM_TEST_SMTP_STATE        a file holding "up" or "down", rewritten once a
                                transition is complete; poll it after a signal
+  SESAM_TEST_SMTP_STARTTLS_URL smtp://127.0.0.1:<port2>: the same sink, offering
+                               STARTTLS (a certificate for 127.0.0.1)
+  SESAM_TEST_SMTPS_URL         smtps://127.0.0.1:<port3>: the same sink, TLS from
+                               the first byte
+  SESAM_TEST_SMTP_CA           that certificate (self-signed, PEM): trust it with
+                               [mail] tls_ca_file
+Each record also says "tls": whether the message came over TLS. SIGUSR1/SIGUSR2
+take down and bring back the plain port only.
 
 Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
 """
@@ -46,6 +54,8 @@ import email.policy
 import json
 import os
 import signal
+import ssl
+import subprocess
 import sys
 import time
 
@@ -73,12 +83,22 @@ class SmtpSink:
         self.connections = os.path.join(self.dir, "connections")
         self.state = os.path.join(self.dir, "state")
         self.port = free_port()
+        self.starttls_port = free_port()
+        self.smtps_port = free_port()
+        self.cert = os.path.join(self.dir, "cert.pem")
+        self.key = os.path.join(self.dir, "key.pem")
         self.process = None
 
     def __enter__(self):
         os.makedirs(self.mail_dir, exist_ok=True)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", self.key, "-out", self.cert],
+                       check=True, capture_output=True)
         self.process = start(
             ["/usr/bin/python3", os.path.abspath(__file__), "serve", "--port", str(self.port),
+             "--starttls-port", str(self.starttls_port), "--smtps-port", str(self.smtps_port),
+             "--cert", self.cert, "--key", self.key,
              "--mail-dir", self.mail_dir, "--connections", self.connections,
              "--state", self.state] + ([] if self.describe else ["--no-describe"]),
             os.path.join(self.dir, "smtp.log"))
@@ -100,6 +120,9 @@ class SmtpSink:
             "SESAM_TEST_SMTP_PASSWORD": TEST_PASSWORD,
             "SESAM_TEST_SMTP_PID": str(self.process.pid),
             "SESAM_TEST_SMTP_STATE": self.state,
+            "SESAM_TEST_SMTP_STARTTLS_URL": f"smtp://127.0.0.1:{self.starttls_port}",
+            "SESAM_TEST_SMTPS_URL": f"smtps://127.0.0.1:{self.smtps_port}",
+            "SESAM_TEST_SMTP_CA": self.cert,
         }
 
     def stop(self):
@@ -187,6 +210,7 @@ class _Store:
             "rcpt_tos": envelope.rcpt_tos,
             "connection": getattr(server, "sesam_connection", 0),
             "auth_user": session.auth_data if isinstance(session.auth_data, str) else None,
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
         }
         if self.describe:
             record.update(_describe(raw))
@@ -211,6 +235,9 @@ def serve(args):
 
     class CountingSMTP(SMTP):
         def connection_made(self, transport):
+            if self._original_transport is not None:  # the same connection after STARTTLS
+                super().connection_made(transport)
+                return
             counter[0] += 1
             self.sesam_connection = counter[0]
             open_connections.add(transport)
@@ -223,9 +250,13 @@ def serve(args):
             open_connections.discard(self.transport)
             super().connection_lost(exc)
 
-    def factory():
+    def factory(tls_context=None):
         return CountingSMTP(handler, hostname="sink.sesam.test", authenticator=_authenticator,
-                            auth_require_tls=False, data_size_limit=10 * 1024 * 1024)
+                            auth_require_tls=False, data_size_limit=10 * 1024 * 1024,
+                            tls_context=tls_context)
+
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(args.cert, args.key)
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -256,6 +287,10 @@ def serve(args):
     loop.add_signal_handler(signal.SIGUSR2, lambda: loop.create_task(up()))
     loop.add_signal_handler(signal.SIGTERM, loop.stop)
     loop.add_signal_handler(signal.SIGINT, loop.stop)
+    loop.run_until_complete(loop.create_server(lambda: factory(tls), "127.0.0.1",
+                                               args.starttls_port, reuse_address=True))
+    loop.run_until_complete(loop.create_server(factory, "127.0.0.1", args.smtps_port,
+                                               ssl=tls, reuse_address=True))
     loop.run_until_complete(up())
     loop.run_forever()
 
@@ -265,6 +300,10 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve")
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--starttls-port", type=int, required=True)
+    p.add_argument("--smtps-port", type=int, required=True)
+    p.add_argument("--cert", required=True)
+    p.add_argument("--key", required=True)
     p.add_argument("--mail-dir", required=True)
     p.add_argument("--connections", required=True)
     p.add_argument("--state", required=True)

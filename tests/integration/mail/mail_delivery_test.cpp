@@ -324,3 +324,48 @@ TEST(MailDelivery, StartTlsRequiredButNotOfferedIsRefused) {
   LONGS_EQUAL(0, sink::Messages().size());
   STRCMP_CONTAINS("FailedPrecondition", capture.Text().c_str());
 }
+
+// TLS: the sink also listens with STARTTLS and with TLS from the first byte,
+// under a self-signed certificate for 127.0.0.1 (SESAM_TEST_SMTP_CA).
+
+TEST(MailDelivery, StartTlsWithTheSchoolsCaDeliversOverTls) {
+  sesam::config::MailSection settings = LoginSettings(sink::Env("SESAM_TEST_SMTP_PASSWORD"));
+  settings.smtp_url = sink::Env("SESAM_TEST_SMTP_STARTTLS_URL");
+  settings.starttls = true;
+  settings.tls_ca_file = sink::Env("SESAM_TEST_SMTP_CA");
+  auto mailer = MakeMailer(settings, FastRetry());
+  CHECK_TRUE(mailer->Enqueue(Message("starttls@school.example")).ok());
+  Deliver(*mailer);
+  const auto messages = sink::Messages();
+  LONGS_EQUAL(1, messages.size());
+  CHECK_TRUE(messages[0]["tls"].get<bool>());
+  STRCMP_EQUAL(sink::Env("SESAM_TEST_SMTP_USER").c_str(),
+               messages[0]["auth_user"].get<std::string>().c_str());
+}
+
+TEST(MailDelivery, SmtpsWithTheSchoolsCaDeliversOverTls) {
+  sesam::config::MailSection settings = Settings();
+  settings.smtp_url = sink::Env("SESAM_TEST_SMTPS_URL");
+  settings.tls_ca_file = sink::Env("SESAM_TEST_SMTP_CA");
+  auto mailer = MakeMailer(settings, FastRetry());
+  CHECK_TRUE(mailer->Enqueue(Message("smtps@school.example")).ok());
+  Deliver(*mailer);
+  const auto messages = sink::Messages();
+  LONGS_EQUAL(1, messages.size());
+  CHECK_TRUE(messages[0]["tls"].get<bool>());
+}
+
+TEST(MailDelivery, UntrustedCertificateSendsNothing) {
+  for (const char* url_variable : {"SESAM_TEST_SMTP_STARTTLS_URL", "SESAM_TEST_SMTPS_URL"}) {
+    sink::StderrCapture capture;
+    sesam::config::MailSection settings = Settings();
+    settings.smtp_url = sink::Env(url_variable);
+    settings.starttls = true;  // no tls_ca_file: the system CAs do not know the sink's certificate
+    auto mailer = MakeMailer(settings, FastRetry());
+    CHECK_TRUE(mailer->Enqueue(Message("untrusted@school.example")).ok());
+    Deliver(*mailer);
+    LONGS_EQUAL_TEXT(0, sink::Messages().size(), url_variable);
+    STRCMP_CONTAINS("certificate", capture.Text().c_str());
+    STRCMP_CONTAINS("giving up", capture.Text().c_str());
+  }
+}
