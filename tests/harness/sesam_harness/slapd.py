@@ -28,6 +28,8 @@ Environment exported by env():
   SESAM_TEST_LDAP_ADMIN_DN            cn=admin,dc=school,dc=test (rootdn)
   SESAM_TEST_LDAP_ADMIN_PASSWORD      its password
   SESAM_TEST_LDAP_USER_PASSWORD       the initial password of every fixture account
+  SESAM_TEST_LDAPS_URI                ldaps://127.0.0.1:<port>: the same server, TLS from
+                                      the first byte (same certificate)
   SESAM_TEST_LDAP_CA_FILE             the server's self-signed certificate (CN and IP
                                       127.0.0.1): StartTLS works on the ldap:// port
   SESAM_TEST_LDAP_CONTROL             script: `$SESAM_TEST_LDAP_CONTROL stop|start|restart`,
@@ -287,7 +289,7 @@ do_stop() {{
   rm -f "$pidfile"
 }}
 do_start() {{
-  {slapd} -F '{w}/slapd.d' -h 'ldap://127.0.0.1:{port}/ {ldapi}' -s 0 >>'{w}/slapd.log' 2>&1
+  {slapd} -F '{w}/slapd.d' -h 'ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{tls_port}/ {ldapi}' -s 0 >>'{w}/slapd.log' 2>&1
   i=0
   until {probe}; do
     i=$((i + 1)); [ $i -gt 400 ] && {{ echo "slapd did not start" >&2; exit 1; }}
@@ -318,6 +320,7 @@ class Slapd:
         os.makedirs(os.path.join(w, "slapd.d"))
         os.makedirs(os.path.join(w, "data"))
         self.port = common.free_port()
+        self.tls_port = common.free_port()
         argon2 = os.path.exists(os.path.join(MODULE_DIR, "argon2.so"))
         self.ca_file = make_certificate(os.path.join(w, "tls"))
         self.argon2 = argon2
@@ -339,7 +342,7 @@ class Slapd:
         self.ldapi = "ldapi://" + urllib.parse.quote(os.path.join(w, "ldapi"), safe="")
         with open(self.control, "w") as f:
             f.write(CONTROL_SCRIPT.format(control=self.control, w=w, slapd=SLAPD, port=self.port,
-                                          probe=probe, ldapi=self.ldapi))
+                                          tls_port=self.tls_port, probe=probe, ldapi=self.ldapi))
         os.chmod(self.control, 0o755)
         self.config = os.path.join(w, "sesam.conf")
         with open(self.config, "w") as f:
@@ -371,6 +374,7 @@ class Slapd:
     def env(self):
         return {
             "SESAM_TEST_LDAP_URI": "ldap://127.0.0.1:%d" % self.port,
+            "SESAM_TEST_LDAPS_URI": "ldaps://127.0.0.1:%d" % self.tls_port,
             "SESAM_TEST_LDAP_LDAPI_URI": self.ldapi,
             "SESAM_TEST_LDAP_HOST": "127.0.0.1",
             "SESAM_TEST_LDAP_PORT": str(self.port),

@@ -474,3 +474,31 @@ TEST(LdapDirectory, StartTlsVerifiesTheServerAndOpensTheAdGate) {
   LONGS_EQUAL(static_cast<int>(StatusCode::kUnavailable),
               static_cast<int>(refused.status().code()));
 }
+
+TEST(LdapDirectory, LdapsVerifiesTheServerAndOpensTheAdGate) {
+  auto settings = Settings();
+  settings.uri = {Env("SESAM_TEST_LDAPS_URI")};
+  settings.tls_ca_file = Env("SESAM_TEST_LDAP_CA_FILE");
+  settings.password_mode = PasswordMode::kAd;
+  sesam::config::Config config = sesam::config::DefaultConfig();
+  config.ldap = settings;
+  // ad mode is allowed over ldaps://, refused over plain ldap:// (it sends the
+  // password in clear otherwise).
+  const sesam::Status over_ldaps = sesam::config::Validate(config);
+  CHECK_TEXT(over_ldaps.message().find("password_mode") == std::string::npos,
+             over_ldaps.ToString().c_str());
+  config.ldap.uri = {Env("SESAM_TEST_LDAP_URI")};
+  STRCMP_CONTAINS("password_mode", sesam::config::Validate(config).message().c_str());
+  settings.password_mode = PasswordMode::kExop;
+  auto directory = Make(settings);
+  const Account account = Find(*directory, "pw.tls");
+  CHECK_TRUE(directory->SetPassword(account, SecretString("Via-Ldaps-Gezet-1"),
+                                    account.password_state)
+                 .ok());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Via-Ldaps-Gezet-1"));
+
+  settings.tls_ca_file.clear();  // the system CAs do not know the test certificate
+  auto untrusting = Make(settings);
+  LONGS_EQUAL(static_cast<int>(StatusCode::kUnavailable),
+              static_cast<int>(untrusting->FindAccount("jan.selle").status().code()));
+}
