@@ -11,11 +11,14 @@
 
 namespace sesam {
 
-// The nice increment of background threads: they get about a tenth of the CPU
-// an answering thread gets when both want it (Linux CFS weights 1024 vs 110).
-inline constexpr int kBackgroundNice = 10;
+// Background threads run at the lowest nice level: when answering threads
+// want the CPU, a background thread gets about 1.5% of what one of them gets
+// (Linux CFS weights 15 vs 1024), never nothing, so mail keeps moving even on
+// a busy machine. Measured in bench/web: nice 10 left the answers of a flood
+// 10-30% slower than nice 19 (docs/PERFORMANCE.md).
+inline constexpr int kBackgroundNice = 19;
 
-// Lowers the calling thread's CPU priority by kBackgroundNice (Linux gives
+// Lowers the calling thread's CPU priority to kBackgroundNice (Linux gives
 // every thread its own nice value). Failure (e.g. a seccomp filter) is
 // returned, never fatal: the thread still works, only without the lower
 // priority.
