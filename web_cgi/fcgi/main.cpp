@@ -128,7 +128,7 @@ int Run(int argc, char** argv) {
 
   ResetFlow flow(ResetFlowDeps{&config, directory->get(), mailer->get(), &*signer, &translations,
                                &*templates});
-  ResetQueue queue(flow, 10000, 2);
+  ResetQueue queue(flow, ResetQueueOptions{config.web.forgot_rate, 2});
   AppDeps deps;
   deps.config = &config;
   deps.directory = directory->get();

@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdint>
 #include <exception>
 
 #include "sesam/log.h"
@@ -21,33 +24,49 @@ std::string MergeKey(const ForgotRequest& request) {
   return key;
 }
 
+// One minute's worth of the rate: a request never waits much longer than that.
+std::size_t CapacityFor(const config::Rate& rate) {
+  const double per_minute = static_cast<double>(rate.count) * 60'000.0 /
+                            static_cast<double>(std::max<std::int64_t>(rate.window.count(), 1));
+  return std::max<std::size_t>(100, static_cast<std::size_t>(std::ceil(per_minute)));
+}
+
 }  // namespace
 
-ResetQueue::ResetQueue(ResetFlow& flow, std::size_t capacity, unsigned workers)
-    : flow_(flow), capacity_(capacity) {
-  for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
+ResetQueue::ResetQueue(ResetFlow& flow, ResetQueueOptions options)
+    : flow_(flow),
+      capacity_(CapacityFor(options.rate)),
+      interval_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    options.rate.window) /
+                std::max(options.rate.count, 1u)) {
+  for (unsigned i = 0; i < options.workers; ++i) workers_.emplace_back([this] { Work(); });
 }
 
 ResetQueue::~ResetQueue() { Shutdown(std::chrono::steady_clock::now()); }
 
 void ResetQueue::Submit(ForgotRequest request) {
-  std::lock_guard lock(mutex_);
-  if (stopping_ || queue_.size() >= capacity_) {
-    // Under a flood one line per drop would flood the log too: the first and every 1000th.
-    if (dropped_++ % 1000 == 0) {
-      log::Error("reset request dropped: the request queue is full or shutting down (" +
-                 std::to_string(dropped_) + " dropped so far)");
-    }
-    return;
-  }
   std::string key = MergeKey(request);
-  if (const auto waiting = waiting_.find(key); waiting != waiting_.end()) {
-    ++waiting->second->merged;
-    return;
+  std::size_t dropped = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queue_.size() >= capacity_) {
+      dropped = ++dropped_;
+    } else if (const auto waiting = waiting_.find(key); waiting != waiting_.end()) {
+      ++waiting->second->merged;
+      return;
+    } else {
+      queue_.push_back(std::move(request));
+      waiting_.emplace(std::move(key), &queue_.back());
+      wake_.notify_one();
+      return;
+    }
   }
-  queue_.push_back(std::move(request));
-  waiting_.emplace(std::move(key), &queue_.back());
-  wake_.notify_one();
+  // Under a flood one line per drop would flood the log too: the first and
+  // every 1000th, written after the lock is released.
+  if (dropped % 1000 == 1) {
+    log::Error("reset request dropped: the request queue is full or shutting down (" +
+               std::to_string(dropped) + " dropped so far)");
+  }
 }
 
 void ResetQueue::WaitIdle() {
@@ -63,6 +82,7 @@ void ResetQueue::Shutdown(std::chrono::steady_clock::time_point deadline) {
     deadline_ = deadline;
   }
   wake_.notify_all();
+  pace_.notify_all();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
   std::lock_guard lock(mutex_);
@@ -82,6 +102,14 @@ void ResetQueue::Work() {
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty() || (stopping_ && std::chrono::steady_clock::now() >= deadline_)) return;
+    if (!stopping_) {
+      // Each start takes the next free slot of the rate, over all workers.
+      const auto now = std::chrono::steady_clock::now();
+      const auto start = std::max(now, next_start_);
+      next_start_ = start + interval_;
+      if (start > now) pace_.wait_until(lock, start, [this] { return stopping_; });
+      if (queue_.empty()) continue;
+    }
     waiting_.erase(MergeKey(queue_.front()));
     ForgotRequest request = std::move(queue_.front());
     queue_.pop_front();

@@ -86,6 +86,7 @@ struct WebSection {
   std::vector<std::string> return_urls;      // allowed prefixes for ?return=
   Rate ip_limit;
   Rate account_limit;
+  Rate forgot_rate;  // forgot requests worked off per process (lookups, rounds, mail)
 };
 
 struct TokenSection {

@@ -60,7 +60,8 @@ struct Stack {
     queue.reset();
     flow.emplace(ResetFlowDeps{&config, &directory, &mailer, &*signer, &translations, &*templates,
                                [this] { return Now(); }});
-    queue.emplace(*flow, 100, 1);
+    // One worker, unpaced: the tests wait for the work, not for the rate.
+    queue.emplace(*flow, ResetQueueOptions{{1'000'000, std::chrono::seconds(1)}, 1});
     AppDeps deps;
     deps.config = &config;
     deps.directory = &directory;
@@ -272,6 +273,23 @@ TEST(App, IdenticalWaitingRequestsAreMergedIntoOneRound) {
   // Two rounds for jan.selle (own address; mum's address), three messages each.
   LONGS_EQUAL(6, stack->mailer.Take().size());
   LONGS_EQUAL(3, stack->directory.find_calls());
+}
+
+TEST(App, TheQueueWorksOffRequestsAtItsRateAndDrainsOnShutdown) {
+  ResetQueue paced(*stack->flow, ResetQueueOptions{{1, std::chrono::hours(1)}, 1});
+  const int before = stack->directory.find_calls();
+  paced.Submit({"nobody.1", "a@school.be", "192.0.2.1", "nl"});
+  paced.Submit({"nobody.2", "a@school.be", "192.0.2.1", "nl"});
+  for (int i = 0; i < 10'000 && stack->directory.find_calls() == before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  LONGS_EQUAL(before + 1, stack->directory.find_calls());
+  // One request per hour: the second waits for its turn...
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  LONGS_EQUAL(before + 1, stack->directory.find_calls());
+  // ...unless the process stops: then what is queued is worked off at once.
+  paced.Shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  LONGS_EQUAL(before + 2, stack->directory.find_calls());
 }
 
 TEST(App, PostForgotAnswersTheSameWhateverTheAccount) {

@@ -82,11 +82,22 @@ class ResetFlow {
   ResetFlowDeps deps_;
 };
 
+struct ResetQueueOptions {
+  // Requests worked off per window, evenly spaced over all workers ([web]
+  // forgot_rate). The queue holds one minute's worth (at least 100).
+  config::Rate rate{100, std::chrono::seconds(1)};
+  unsigned workers = 2;
+};
+
 // A bounded queue of forgot requests worked off by background threads, so
-// POST forgot answers before any directory, limit or mail work is done.
+// POST forgot answers before any directory, limit or mail work is done. The
+// work is paced: a flood costs the machine and the directory at most `rate`
+// requests' worth of work, so the answers stay fast and their timing cannot
+// follow what the work behind them is (a round for a real account costs more
+// than a lookup that finds nothing).
 class ResetQueue {
  public:
-  ResetQueue(ResetFlow& flow, std::size_t capacity, unsigned workers);
+  ResetQueue(ResetFlow& flow, ResetQueueOptions options);
   ~ResetQueue();
   ResetQueue(const ResetQueue&) = delete;
   ResetQueue& operator=(const ResetQueue&) = delete;
@@ -108,8 +119,11 @@ class ResetQueue {
 
   ResetFlow& flow_;
   const std::size_t capacity_;
+  const std::chrono::steady_clock::duration interval_;  // between two starts
+  std::chrono::steady_clock::time_point next_start_{};
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable pace_;  // only Shutdown cuts a paced wait short
   std::condition_variable idle_;
   std::deque<ForgotRequest> queue_;  // push_back/pop_front keep element addresses
   std::unordered_map<std::string, ForgotRequest*> waiting_;  // MergeKey -> queued request
