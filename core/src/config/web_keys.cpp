@@ -90,7 +90,7 @@ SectionSpec WebSectionSpec() {
           ListKey(s, &S::return_urls, "return_urls", ""),
           RateKey(s, &S::ip_limit, "ip_limit", "20/10m"),
           RateKey(s, &S::account_limit, "account_limit", "3/1h"),
-          RateKey(s, &S::forgot_rate, "forgot_rate", "100/1s"),
+          RateKey(s, &S::forgot_rate, "forgot_rate", "20/1s"),
       },
       ValidateWeb,
   };

@@ -85,7 +85,7 @@ class ResetFlow {
 struct ResetQueueOptions {
   // Requests worked off per window, evenly spaced over all workers ([web]
   // forgot_rate). The queue holds one minute's worth (at least 100).
-  config::Rate rate{100, std::chrono::seconds(1)};
+  config::Rate rate{20, std::chrono::seconds(1)};
   unsigned workers = 2;
 };
 
