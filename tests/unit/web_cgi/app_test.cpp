@@ -253,7 +253,10 @@ TEST(App, MalformedOrRepeatedFieldsAre400) {
 TEST(App, IdenticalWaitingRequestsAreMergedIntoOneRound) {
   // The one reset worker is kept busy by a first request, so the next ones wait.
   stack->directory.HoldFinds();
-  const auto [cookie, csrf] = stack->Session();
+  // Not a structured binding: clang 14 cannot capture one in a lambda.
+  const auto session = stack->Session();
+  const std::string& cookie = session.first;
+  const std::string& csrf = session.second;
   const auto post = [&](const std::string& username, const std::string& email) {
     return stack
         ->Send("POST", "/sesam/forgot",
