@@ -154,7 +154,7 @@ def floor_web_class():
                 os.unlink(self.sockets[i])
             process = start([self.argv[0], self.sockets[i], str(self.threads)] + self.argv[1:],
                             self.logs[i])
-            _wait_for_socket(self.sockets[i], process)
+            _wait_for_socket(self.sockets[i], process, log_path=self.logs[i])
             return process
 
     return FloorWeb

@@ -49,11 +49,20 @@ def _build_path(var, *parts):
     return os.environ.get(var) or os.path.join(_TOP, "build", *parts)
 
 
-def _wait_for_socket(path, process, timeout=20.0):
+def _log_tail(log_path, lines=20):
+    try:
+        with open(log_path, errors="replace") as log:
+            return "".join(log.readlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _wait_for_socket(path, process, timeout=20.0, log_path=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"sesam-fcgi exited with {process.returncode} before listening")
+            raise RuntimeError(f"sesam-fcgi exited with {process.returncode} before listening; "
+                               f"its log ends:\n{_log_tail(log_path) if log_path else '(no log)'}")
         if os.path.exists(path):
             with socket.socket(socket.AF_UNIX) as s:
                 try:
@@ -169,7 +178,7 @@ http {{
         if os.path.exists(self.sockets[i]):
             os.unlink(self.sockets[i])
         process = start(argv, self.logs[i], env=env)
-        _wait_for_socket(self.sockets[i], process)
+        _wait_for_socket(self.sockets[i], process, log_path=self.logs[i])
         return process
 
     def __enter__(self):
