@@ -55,8 +55,8 @@ void ResetQueue::Submit(ForgotRequest request) {
       ++waiting->second->merged;
       return;
     } else {
-      queue_.push_back(std::move(request));
-      waiting_.emplace(std::move(key), &queue_.back());
+      queue_.push_back({key, std::move(request)});
+      waiting_.emplace(std::move(key), &queue_.back().request);
       wake_.notify_one();
       return;
     }
@@ -110,8 +110,8 @@ void ResetQueue::Work() {
       if (start > now) pace_.wait_until(lock, start, [this] { return stopping_; });
       if (queue_.empty()) continue;
     }
-    waiting_.erase(MergeKey(queue_.front()));
-    ForgotRequest request = std::move(queue_.front());
+    waiting_.erase(queue_.front().merge_key);
+    ForgotRequest request = std::move(queue_.front().request);
     queue_.pop_front();
     ++busy_;
     lock.unlock();

@@ -125,8 +125,12 @@ class ResetQueue {
   std::condition_variable wake_;
   std::condition_variable pace_;  // only Shutdown cuts a paced wait short
   std::condition_variable idle_;
-  std::deque<ForgotRequest> queue_;  // push_back/pop_front keep element addresses
-  std::unordered_map<std::string, ForgotRequest*> waiting_;  // MergeKey -> queued request
+  struct Waiting {
+    std::string merge_key;  // what identical requests share (reset_queue.cpp, MergeKey)
+    ForgotRequest request;
+  };
+  std::deque<Waiting> queue_;  // push_back/pop_front keep element addresses
+  std::unordered_map<std::string, ForgotRequest*> waiting_;  // merge_key -> queued request
   std::size_t busy_ = 0;
   std::size_t dropped_ = 0;
   bool stopping_ = false;
