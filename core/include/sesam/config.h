@@ -87,6 +87,7 @@ struct WebSection {
   Rate ip_limit;
   Rate account_limit;
   Rate forgot_rate;  // forgot requests worked off per process (lookups, rounds, mail)
+  std::string state_dir;  // absolute; the host's shared counters (sesam/state_store.h)
 };
 
 struct TokenSection {

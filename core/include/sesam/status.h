@@ -24,6 +24,7 @@ enum class StatusCode {
   kUnavailable,         // a server is down or unreachable; trying again later may work
   kDeadlineExceeded,    // a timeout expired
   kInternal,            // a bug or an impossible state
+  kDataLoss,            // stored data is corrupt or unreadable (a damaged state file)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -67,6 +68,7 @@ inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResou
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 
 // Either a T or a non-OK Status.
 template <typename T>

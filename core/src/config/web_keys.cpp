@@ -70,6 +70,9 @@ void ValidateWeb(const Config& c, const ReportFn& report) {
              Severity::kError);
     }
   }
+  if (w.state_dir.empty() || w.state_dir.front() != '/') {
+    report("state_dir", "expected an absolute directory path", Severity::kError);
+  }
 }
 
 }  // namespace
@@ -91,6 +94,7 @@ SectionSpec WebSectionSpec() {
           RateKey(s, &S::ip_limit, "ip_limit", "20/10m"),
           RateKey(s, &S::account_limit, "account_limit", "3/1h"),
           RateKey(s, &S::forgot_rate, "forgot_rate", "20/1s"),
+          StringKey(s, &S::state_dir, "state_dir", "/var/lib/sesam"),
       },
       ValidateWeb,
   };
