@@ -88,7 +88,7 @@ TEST(StateStoreProcesses, FourProcessesShareTheLimitExactly) {
   LONGS_EQUAL(100, events->size());
 }
 
-TEST(StateStoreProcesses, AChildOpensItsOwnEnvironmentAfterFork) {
+TEST(StateStoreProcesses, AForkedChildCountsIntoTheStoreItsParentHasOpen) {
   auto store = OpenStore(dir.path());
   CHECK_OK(store.status());
   CHECK_OK((*store)->Admit("key", 0, hours(1), kT, "parent").status());
