@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "helpdesk.h"
 #include "options.h"
 #include "sesam/config.h"
 #include "sesam/ldap/directory.h"
@@ -13,13 +14,18 @@ namespace {
 
 constexpr std::string_view kVerb = "lookup";
 
-void PrintText(const ldap::Account& account) {
+void PrintText(const ldap::Account& account, const config::Rate& limit) {
   std::printf("dn: %s\n", account.dn.c_str());
   std::printf("username: %s\n", account.username.c_str());
   std::printf("entryUUID: %s\n", account.entry_uuid.c_str());
   std::printf("display name: %s\n", account.display_name.c_str());
   std::printf("given name: %s\n", account.given_name.c_str());
   std::printf("surname: %s\n", account.surname.c_str());
+  if (account.disabled) {
+    std::printf("disabled: yes (%s): a reset mails nobody\n", account.disabled_by.c_str());
+  }
+  std::printf("limit: %s\n",
+              DescribeRounds(account, limit, std::chrono::system_clock::now()).c_str());
   if (account.own_addresses.empty() && account.coaccount_addresses.empty()) {
     std::printf("addresses: none (a reset mail cannot be sent for this account)\n");
     return;
@@ -32,7 +38,14 @@ void PrintText(const ldap::Account& account) {
   }
 }
 
-void PrintJson(const ldap::Account& account) {
+void PrintJson(const ldap::Account& account, const config::Rate& limit) {
+  const web::RoundUsage rounds =
+      web::AccountRounds(account, limit, std::chrono::system_clock::now());
+  nlohmann::json next = nullptr;
+  if (rounds.next) {
+    next = std::chrono::duration_cast<std::chrono::seconds>(rounds.next->time_since_epoch())
+               .count();
+  }
   nlohmann::json addresses = nlohmann::json::array();
   for (const auto& address : account.own_addresses) {
     addresses.push_back({{"address", address}, {"kind", "own"}});
@@ -48,6 +61,8 @@ void PrintJson(const ldap::Account& account) {
       {"given_name", account.given_name},
       {"surname", account.surname},
       {"addresses", addresses},
+      {"disabled", account.disabled},
+      {"rounds", {{"used", rounds.used}, {"left", rounds.left}, {"next_allowed", next}}},
   };
   // Directory values are UTF-8, but a broken one must not abort the dump.
   std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
@@ -83,9 +98,9 @@ int RunLookup(Args args) {
     return kExitRefused;
   }
   if (options.Has("json")) {
-    PrintJson(*account);
+    PrintJson(*account, loaded->web.account_limit);
   } else {
-    PrintText(*account);
+    PrintText(*account, loaded->web.account_limit);
   }
   return kExitOk;
 }

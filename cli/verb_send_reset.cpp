@@ -1,10 +1,13 @@
 // `sesam send-reset [--config PATH] [--lang LANG] [--datadir DIR] USER`: the
 // helpdesk sends the same reset messages the web form would, to every known
-// address of USER (own and co-accounts). It counts against [web]
-// account_limit like a request from the form, so links from the form and
-// from the helpdesk stay one round at a time.
+// address of USER (own and co-accounts). It is the helpdesk's override when a
+// stranger used up the account's rounds: it ignores [web] account_limit (the
+// log says so) but its round is recorded, and every recipient still counts
+// against [web] recipient_limit. When the state store cannot count, the
+// messages still go out, and the log and the output say they were not counted.
 #include <cstdio>
 
+#include "helpdesk.h"
 #include "options.h"
 #include "sesam/config.h"
 #include "sesam/i18n.h"
@@ -40,16 +43,11 @@ int RunSendReset(Args args) {
   }
   const std::string language = options.Value("lang").value_or(config->web.default_language);
   if (config->web.base_url.empty()) return Refused("[web] base_url is not set");
-  auto signer = token::Signer::FromKeyFile(config->token.key_file);
-  if (!signer.ok()) return Refused(signer.status().ToString());
-  auto templates = web::Templates::Load(
-      options.Value("datadir").value_or(std::string(SESAM_DATADIR)) + "/templates");
-  if (!templates.ok()) return Refused(templates.status().ToString());
+  auto side =
+      OpenMailSide(*config, options.Value("datadir").value_or(std::string(SESAM_DATADIR)));
+  if (!side.ok()) return Refused(side.status().ToString());
   auto directory = ldap::MakeLdapDirectory(config->ldap);
   if (!directory.ok()) return Refused(directory.status().ToString());
-  auto mailer = web::MakeSmtpMailer(config->mail);
-  if (!mailer.ok()) return Refused(mailer.status().ToString());
-  i18n::Translations translations(i18n::LocaleDir());
 
   auto account = (*directory)->FindAccount(username);
   if (!account.ok()) {
@@ -57,20 +55,38 @@ int RunSendReset(Args args) {
                        ? "no single account is called '" + username + "'"
                        : account.status().ToString());
   }
-  web::ResetFlow flow(web::ResetFlowDeps{&*config, directory->get(), mailer->get(), &*signer,
-                                         &translations, &*templates});
-  auto sent = flow.SendLinks(*account, language);
-  (*mailer)->Shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  MailSide& mail = **side;
+  if (!mail.store_error.ok()) {
+    log::Warning("helpdesk reset for user '" + username +
+                 "': the state store cannot count recipients: " + mail.store_error.ToString());
+  }
+  web::ResetFlowDeps deps{&*config, directory->get(), mail.mailer.get(), &*mail.signer,
+                          &mail.translations, &*mail.templates};
+  deps.recipients = mail.recipients.get();
+  web::ResetFlow flow(std::move(deps));
+  auto sent = flow.SendLinks(*account, language, web::AccountLimit::kIgnore);
+  // Deliver before the directory goes: a round whose messages all fail is
+  // taken back through it.
+  mail.mailer->Shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(30));
   if (!sent.ok()) {
     log::Info("helpdesk reset for user '" + username + "' refused: " + sent.status().message());
-    return Refused(sent.status().code() == StatusCode::kResourceExhausted
-                       ? "the account reached [web] account_limit; try again later"
-                       : sent.status().message());
+    return Refused(sent.status().message());
   }
-  log::Info("helpdesk reset for user '" + username + "': mailed " + std::to_string(*sent) +
-            " address(es)");
-  std::printf("sesam: sent a reset link to %d address(es) of %s\n", *sent, username.c_str());
-  return *sent > 0 ? kExitOk : kExitRefused;
+  log::Info("helpdesk reset for user '" + username + "': mailed " + std::to_string(sent->queued) +
+            " address(es), " + std::to_string(sent->skipped) +
+            " skipped at recipient_limit; account_limit ignored (helpdesk override)");
+  std::printf("sesam: sent a reset link to %d address(es) of %s\n", sent->queued,
+              username.c_str());
+  if (sent->skipped > 0) {
+    std::printf("sesam: %d address(es) skipped: they reached [web] recipient_limit "
+                "(see: sesam limits %s)\n",
+                sent->skipped, username.c_str());
+  }
+  if (!sent->counted) {
+    std::printf("sesam: warning: the messages were not counted: %s\n",
+                mail.store_error.ToString().c_str());
+  }
+  return sent->queued > 0 ? kExitOk : kExitRefused;
 }
 
 }  // namespace sesam::cli

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "helpdesk.h"
 #include "options.h"
 #include "password_input.h"
 #include "sesam/config.h"
@@ -65,7 +66,7 @@ Result<SecretString> ReadNewPassword() {
 }  // namespace
 
 int RunSetPassword(Args args) {
-  const ParsedOptions options = ParseOptions(args, {{"config", true}});
+  const ParsedOptions options = ParseOptions(args, {{"config", true}, {"datadir", true}});
   if (!options.error.empty()) return UsageError(kVerb, options.error);
   if (options.positional.size() != 1) return UsageError(kVerb, "expected exactly one USER");
   const std::string& user = options.positional.front();
@@ -87,6 +88,9 @@ int RunSetPassword(Args args) {
     return kExitUsage;
   }
   log::Init("sesam", log::Sink::kSyslog);
+  // The change notice needs the mail side; without it the helpdesk can still
+  // set the password, and is told that nobody was told.
+  auto mail = OpenMailSide(*loaded, options.Value("datadir").value_or(std::string(SESAM_DATADIR)));
 
   Result<ldap::Account> account = (*directory)->FindAccount(user);
   if (!account.ok()) {
@@ -125,6 +129,21 @@ int RunSetPassword(Args args) {
   log::Info("set-password: password of '" + account->username + "' (" + account->dn +
             ") changed by uid " + std::to_string(::getuid()));
   std::printf("password of %s changed\n", account->username.c_str());
+  if (!mail.ok()) {
+    std::fprintf(stderr, "sesam set-password: warning: no change notice sent: %s\n",
+                 mail.status().ToString().c_str());
+    log::Warning("set-password: no change notice for '" + account->username +
+                 "': " + mail.status().ToString());
+    return kExitOk;
+  }
+  web::ChangeNotifier notifier(web::ChangeNotifierDeps{&*loaded, (*mail)->mailer.get(),
+                                                       &(*mail)->translations,
+                                                       &*(*mail)->templates,
+                                                       (*mail)->recipients.get()});
+  const int notified = notifier.Notify(*account, web::ChangeVia::kHelpdesk,
+                                       loaded->web.default_language,
+                                       std::chrono::system_clock::now());
+  std::printf("change notice queued for %d address(es)\n", notified);
   return kExitOk;
 }
 

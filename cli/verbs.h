@@ -22,5 +22,6 @@ int RunGenkey(Args args);
 int RunCheck(Args args);
 int RunSetPassword(Args args);
 int RunSendReset(Args args);
+int RunLimits(Args args);
 
 }  // namespace sesam::cli

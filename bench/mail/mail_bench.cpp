@@ -32,7 +32,8 @@ sesam::web::MailMessage ResetMessage(unsigned long i) {
           "Je nieuwe wachtwoord",
           text,
           html,
-          "nl"};
+          "nl",
+          {}};
 }
 
 constexpr const char* kFrom = "Sesam Bench <noreply@school.example>";

@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
   const sesam::token::Signer signer = std::move(made).value();
   sesam::token::Claims claims;
   claims.subject = "5f3c2a10-8d4e-4b1a-9c77-0123456789ab";
-  claims.password_state_digest = sesam::token::StateDigest("{SSHA}state");
-  claims.round = "1700000000-AAECAwQFBgcICQoLDA0ODw";
+  claims.password_state_digest = signer.StateDigest(claims.subject, "{SSHA}state");
+  claims.recipient_digest = signer.RecipientDigest("jan.selle@sint-jan.test");
   const auto now = sesam::token::Clock::now();
   const std::string token = signer.Issue(claims, now, std::chrono::minutes(15));
   std::string forged = token;
@@ -80,7 +80,10 @@ int main(int argc, char** argv) {
       "crypto::RandomId (16 bytes)",
       [&] { sink = sink + sesam::crypto::RandomId().value_or(std::string()).size(); }, seconds);
   Measure(
-      "token::StateDigest", [&] { sink = sink + sesam::token::StateDigest("{SSHA}state").size(); },
-      seconds);
+      "Signer::StateDigest (keyed)",
+      [&] { sink = sink + signer.StateDigest(claims.subject, "{SSHA}state").size(); }, seconds);
+  Measure(
+      "Signer::RecipientDigest (keyed)",
+      [&] { sink = sink + signer.RecipientDigest("jan.selle@sint-jan.test").size(); }, seconds);
   return 0;
 }

@@ -72,6 +72,35 @@ std::chrono::milliseconds RandomPause(int attempt) {
 
 long long DaysSinceEpoch(std::time_t now) { return static_cast<long long>(now / 86400); }
 
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Why an administrator disabled the entry, as "attribute: value", or "" when
+// nothing says so. Only a permanent lock counts: ppolicy writes
+// pwdAccountLockedTime 000001010000Z for an administrative lock and a real
+// time for a lockout after failed binds, which expires by itself (and which
+// a reset may lift).
+std::string DisabledBy(const Entry& entry) {
+  const std::string locked_time = entry.First("pwdAccountLockedTime");
+  if (locked_time == "000001010000Z") return "pwdAccountLockedTime: " + locked_time;
+  const std::string ns_lock = entry.First("nsAccountLock");
+  if (EqualsIgnoringCase(ns_lock, "true")) return "nsAccountLock: " + ns_lock;
+  const std::string control = entry.First("userAccountControl");
+  if (!control.empty()) {
+    char* end = nullptr;
+    const long long flags = std::strtoll(control.c_str(), &end, 10);
+    // ACCOUNTDISABLE, [MS-ADTS] 2.2.16.
+    if (end != control.c_str() && *end == '\0' && (flags & 0x2) != 0) {
+      return "userAccountControl: " + control;
+    }
+  }
+  return "";
+}
+
 class LdapDirectory final : public Directory {
  public:
   LdapDirectory(config::LdapSection settings, SecretString bind_password)
@@ -104,37 +133,33 @@ class LdapDirectory final : public Directory {
     const long long window_seconds =
         std::chrono::duration_cast<std::chrono::seconds>(limit.window).count();
     std::string round_id;
-    Status status = pool_.Run([&](Session& session) -> Status {
-      for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
-        SESAM_ASSIGN_OR_RETURN(Entry entry, ReadEntry(session, account.dn));
-        const std::string old_value = entry.First("sesamResetRounds");
-        std::vector<internal::Round> kept;
-        for (auto& round : internal::ParseRounds(old_value)) {
-          if (round.unix_seconds > now_seconds - window_seconds) kept.push_back(std::move(round));
-        }
-        if (limit.count > 0 && kept.size() >= limit.count) {
-          return ResourceExhaustedError("the account's reset limit is reached");
-        }
-        if (kept.size() >= kMaxRoundsKept) kept.erase(kept.begin());
-        round_id = internal::RandomHex(8);
-        kept.push_back({now_seconds, round_id});
-        std::vector<Modification> mods;
-        if (!HasObjectClass(entry, "sesamAccount")) {
-          mods.push_back({LDAP_MOD_ADD, "objectClass", {"sesamAccount"}});
-        }
-        if (!old_value.empty()) mods.push_back({LDAP_MOD_DELETE, "sesamResetRounds", {old_value}});
-        mods.push_back({LDAP_MOD_ADD, "sesamResetRounds", {internal::FormatRounds(kept)}});
-        const Status written = session.Modify(account.dn, mods, "").status;
-        if (written.ok() || !LostRace(written)) return written;
-        // Another writer won this round: step aside a little, differently
-        // for each contender, so the next attempt does not collide again.
-        std::this_thread::sleep_for(RandomPause(attempt));
+    SESAM_RETURN_IF_ERROR(RewriteRounds(account, [&](std::vector<internal::Round>& rounds) {
+      std::erase_if(rounds, [&](const internal::Round& round) {
+        return round.unix_seconds <= now_seconds - window_seconds;
+      });
+      if (limit.count > 0 && rounds.size() >= limit.count) {
+        return ResourceExhaustedError("the account's reset limit is reached");
       }
-      return Status(StatusCode::kUnavailable, "reset rounds kept changing concurrently",
-                    "changed_concurrently");
-    });
-    if (!status.ok()) return status;
+      if (rounds.size() >= kMaxRoundsKept) rounds.erase(rounds.begin());
+      round_id = internal::RandomHex(8);
+      rounds.push_back({now_seconds, round_id});
+      return Status::Ok();
+    }));
     return round_id;
+  }
+
+  Status CancelResetRound(const Account& account, std::string_view round_id) override {
+    return RewriteRounds(account, [&](std::vector<internal::Round>& rounds) {
+      std::erase_if(rounds, [&](const internal::Round& round) { return round.id == round_id; });
+      return Status::Ok();
+    });
+  }
+
+  Status ClearResetRounds(const Account& account) override {
+    return RewriteRounds(account, [](std::vector<internal::Round>& rounds) {
+      rounds.clear();
+      return Status::Ok();
+    });
   }
 
   Status SetPassword(const Account& account, const SecretString& new_password,
@@ -165,6 +190,37 @@ class LdapDirectory final : public Directory {
   }
 
  private:
+  // Reads the account's rounds, lets `change` edit them (or refuse with an
+  // error, which is returned as is), and writes them back with a
+  // compare-and-swap modify: delete the exact old value, add the new one. A
+  // lost race is retried with a fresh read.
+  template <typename Change>
+  Status RewriteRounds(const Account& account, Change change) {
+    return pool_.Run([&](Session& session) -> Status {
+      for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
+        SESAM_ASSIGN_OR_RETURN(Entry entry, ReadEntry(session, account.dn));
+        const std::string old_value = entry.First("sesamResetRounds");
+        std::vector<internal::Round> rounds = internal::ParseRounds(old_value);
+        SESAM_RETURN_IF_ERROR(change(rounds));
+        const std::string new_value = internal::FormatRounds(rounds);
+        if (new_value == old_value) return Status::Ok();
+        std::vector<Modification> mods;
+        if (!HasObjectClass(entry, "sesamAccount")) {
+          mods.push_back({LDAP_MOD_ADD, "objectClass", {"sesamAccount"}});
+        }
+        if (!old_value.empty()) mods.push_back({LDAP_MOD_DELETE, "sesamResetRounds", {old_value}});
+        if (!new_value.empty()) mods.push_back({LDAP_MOD_ADD, "sesamResetRounds", {new_value}});
+        const Status written = session.Modify(account.dn, mods, "").status;
+        if (written.ok() || !LostRace(written)) return written;
+        // Another writer won this round: step aside a little, differently
+        // for each contender, so the next attempt does not collide again.
+        std::this_thread::sleep_for(RandomPause(attempt));
+      }
+      return Status(StatusCode::kUnavailable, "reset rounds kept changing concurrently",
+                    "changed_concurrently");
+    });
+  }
+
   Result<Account> FindOne(const std::string& filter, std::string_view what) {
     std::vector<Entry> entries;
     const int scope =
@@ -212,8 +268,11 @@ class LdapDirectory final : public Directory {
     account.coaccount_addresses = internal::NormalizeAddresses(co, account.own_addresses);
     account.password_state =
         internal::PasswordState(entry.Values("userPassword"), entry.First("pwdLastSet"));
-    const auto rounds = internal::ParseRounds(entry.First("sesamResetRounds"));
-    if (!rounds.empty()) account.latest_reset_round = rounds.back().id;
+    for (const auto& round : internal::ParseRounds(entry.First("sesamResetRounds"))) {
+      account.reset_rounds.push_back(round.unix_seconds);
+    }
+    account.disabled_by = DisabledBy(entry);
+    account.disabled = !account.disabled_by.empty();
     return account;
   }
 
@@ -353,7 +412,11 @@ std::vector<std::string> internal::AccountAttributes(const config::LdapSection& 
                                          "userPassword",
                                          "pwdLastSet",
                                          "sesamResetRounds",
-                                         "sesamPasswordClaim"};
+                                         "sesamPasswordClaim",
+                                         // Operational or optional: asked for by name.
+                                         "pwdAccountLockedTime",
+                                         "nsAccountLock",
+                                         "userAccountControl"};
   for (const auto* list :
        {&settings.name_attribute, &settings.mail_attributes, &settings.coaccount_mail_attributes}) {
     attributes.insert(attributes.end(), list->begin(), list->end());

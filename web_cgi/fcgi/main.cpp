@@ -23,7 +23,10 @@
 #include "sesam/log.h"
 #include "sesam/policy.h"
 #include "sesam/token.h"
+#include "sesam/state_store.h"
 #include "sesam/web/app.h"
+#include "sesam/web/change_notice.h"
+#include "sesam/web/mail_limits.h"
 #include "sesam/web/mail.h"
 #include "sesam/web/reset_flow.h"
 #include "sesam/web/templates.h"
@@ -122,12 +125,27 @@ int Run(int argc, char** argv) {
   if (!templates.ok()) return Fail(templates.status());
   auto directory = ldap::MakeLdapDirectory(config.ldap);
   if (!directory.ok()) return Fail(directory.status());
+  // Without the state store no recipient can be counted: the forgot form
+  // then sends no mail at all (fail closed) rather than mail without a limit.
+  std::unique_ptr<state::Store> store;
+  if (auto opened = state::OpenStore(config.web.state_dir); opened.ok()) {
+    store = std::move(opened).value();
+  } else {
+    log::Error("sesam-fcgi: the state store cannot be used, so no reset mail will be sent until "
+               "it is fixed ([web] state_dir): " +
+               opened.status().ToString());
+  }
+  RecipientLimit recipients(store.get(), *signer, config.web.recipient_limit);
   auto mailer = MakeSmtpMailer(config.mail);
   if (!mailer.ok()) return Fail(mailer.status());
   i18n::Translations translations(i18n::LocaleDir());
 
-  ResetFlow flow(ResetFlowDeps{&config, directory->get(), mailer->get(), &*signer, &translations,
-                               &*templates});
+  ResetFlowDeps flow_deps{&config, directory->get(), mailer->get(), &*signer, &translations,
+                          &*templates};
+  flow_deps.recipients = &recipients;
+  ResetFlow flow(std::move(flow_deps));
+  ChangeNotifier notifier(
+      ChangeNotifierDeps{&config, mailer->get(), &translations, &*templates, &recipients});
   ResetQueue queue(flow, ResetQueueOptions{config.web.forgot_rate, 2});
   AppDeps deps;
   deps.config = &config;
@@ -137,6 +155,7 @@ int Run(int argc, char** argv) {
   deps.translations = &translations;
   deps.templates = &*templates;
   deps.reset_queue = &queue;
+  deps.notifier = &notifier;
   deps.csrf_key = &csrf_key;
   deps.static_dir = options.datadir + "/static";
   App app(std::move(deps));

@@ -11,6 +11,8 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <exception>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -84,7 +86,7 @@ class SmtpMailer final : public Mailer {
       WipeString(composed.bytes);
       return ResourceExhaustedError("the mail queue is full");
     }
-    queue_.push_back(std::move(composed));
+    queue_.push_back({std::move(composed), std::move(message.on_done)});
     work_cv_.notify_one();
     return Status::Ok();
   }
@@ -101,10 +103,17 @@ class SmtpMailer final : public Mailer {
       work_cv_.notify_all();
     }
     for (auto& worker : workers_) worker.join();
-    std::lock_guard lock(mutex_);
-    const std::size_t left = queue_.size() + abandoned_;
-    for (auto& message : queue_) WipeString(message.bytes);
-    queue_.clear();
+    std::deque<Queued> left_over;
+    std::size_t left = 0;
+    {
+      std::lock_guard lock(mutex_);
+      left = queue_.size() + abandoned_;
+      left_over.swap(queue_);
+    }
+    for (auto& queued : left_over) {
+      WipeString(queued.message.bytes);
+      Report(queued, false);
+    }
     if (left > 0) {
       log::Warning("mail: shutdown deadline reached, " + std::to_string(left) +
                    " message(s) not delivered");
@@ -117,24 +126,43 @@ class SmtpMailer final : public Mailer {
       log::Warning("mail worker keeps its CPU priority: " + lowered.ToString());
     }
     while (true) {
-      ComposedMessage message;
+      Queued queued;
       {
         std::unique_lock lock(mutex_);
         work_cv_.wait(lock, [this] { return abort_ || draining_ || !queue_.empty(); });
         if (abort_ || queue_.empty()) return;
-        message = std::move(queue_.front());
+        queued = std::move(queue_.front());
         queue_.pop_front();
         ++busy_;
       }
-      DeliverWithRetry(curl, message);
-      WipeString(message.bytes);
+      const bool accepted = DeliverWithRetry(curl, queued.message);
+      WipeString(queued.message.bytes);
+      Report(queued, accepted);
       std::lock_guard lock(mutex_);
       --busy_;
       if (queue_.empty() && busy_ == 0) idle_cv_.notify_all();
     }
   }
 
-  void DeliverWithRetry(CURL* curl, const ComposedMessage& message) {
+  struct Queued {
+    ComposedMessage message;
+    std::function<void(bool)> on_done;
+  };
+
+  static void Report(Queued& queued, bool accepted) {
+    if (!queued.on_done) return;
+    // A reporter that throws must not take a mail worker (or the process)
+    // down with it.
+    try {
+      queued.on_done(accepted);
+    } catch (const std::exception& e) {
+      log::Error(std::string("mail: delivery report failed: ") + e.what());
+    }
+    queued.on_done = nullptr;
+  }
+
+  // True when the server accepted the message.
+  bool DeliverWithRetry(CURL* curl, const ComposedMessage& message) {
     const std::string domain(Domain(message.envelope_to));
     auto delay = options_.retry_initial_delay;
     const unsigned attempts = std::max(1U, options_.max_attempts);
@@ -142,7 +170,7 @@ class SmtpMailer final : public Mailer {
       const Status status = Attempt(curl, message);
       if (status.ok()) {
         log::Debug("mail: delivered to a recipient at " + domain);
-        return;
+        return true;
       }
       const bool stopping = abort_.load();
       const bool retry = internal::IsRetryable(status) && attempt < attempts && !stopping;
@@ -157,12 +185,12 @@ class SmtpMailer final : public Mailer {
           std::lock_guard lock(mutex_);
           ++abandoned_;
         }
-        return;
+        return false;
       }
       std::unique_lock lock(mutex_);
       if (work_cv_.wait_for(lock, delay, [this] { return abort_.load(); })) {
         ++abandoned_;
-        return;
+        return false;
       }
       delay = std::min(delay * 2, options_.retry_max_delay);
     }
@@ -196,7 +224,7 @@ class SmtpMailer final : public Mailer {
   std::mutex mutex_;
   std::condition_variable work_cv_;  // a message was queued, or shutdown moved on
   std::condition_variable idle_cv_;  // the queue ran empty with no worker busy
-  std::deque<ComposedMessage> queue_;
+  std::deque<Queued> queue_;
   std::size_t busy_ = 0;
   std::size_t abandoned_ = 0;  // given up because the shutdown deadline passed
   bool accepting_ = true;

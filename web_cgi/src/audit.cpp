@@ -21,4 +21,9 @@ std::string LogSafe(std::string_view text) {
   return out;
 }
 
+std::string_view MailDomain(std::string_view address) {
+  const auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
 }  // namespace sesam::web

@@ -10,4 +10,8 @@ namespace sesam::web {
 // Control characters and quotes escaped as \xNN, cut at 64 bytes ("..." added).
 std::string LogSafe(std::string_view text);
 
+// The domain of a mail address ("" without '@'): logs name a recipient by its
+// domain only, never by the local part (a pupil's or parent's name).
+std::string_view MailDomain(std::string_view address);
+
 }  // namespace sesam::web

@@ -116,24 +116,36 @@ std::variant<LiveLink, Response> App::Impl::CheckLink(PageContext& context,
                                    "changed. Please try again in a few minutes.")));
   }
   const std::string who = "user '" + LogSafe(account->username) + "'";
-  if (!ConstantTimeEquals(token::StateDigest(account->password_state),
+  const auto refuse = [&](std::string_view why) {
+    log::Info("reset link for " + who + " refused from " + LogSafe(context.client_ip) + ": " +
+              std::string(why));
+    return LinkInvalid(context);
+  };
+  // Every link of the current password state works until it expires: a newer
+  // request does not kill it (else a stranger who knows a username and one of
+  // its addresses could keep killing the pupil's links). Using any of them
+  // changes the state, and so kills all of them.
+  if (!ConstantTimeEquals(deps_.signer->StateDigest(account->entry_uuid, account->password_state),
                           claims->password_state_digest)) {
-    log::Info("reset link for " + who + " refused from " + LogSafe(context.client_ip) +
-              ": the password changed since the link was sent");
-    return LinkInvalid(context);
+    return refuse("the password changed since the link was sent");
   }
-  if (claims->round != account->latest_reset_round) {
-    log::Info("reset link for " + who + " refused from " + LogSafe(context.client_ip) +
-              ": a newer link was requested");
-    return LinkInvalid(context);
+  if (account->disabled) return refuse("the account is disabled (" + account->disabled_by + ")");
+  // The address the link was mailed to must still be one of the account's:
+  // a parent removed as co-account loses their links, the others keep theirs.
+  bool recipient_known = false;
+  for (const auto& address : ldap::AllAddresses(*account)) {
+    if (ConstantTimeEquals(deps_.signer->RecipientDigest(address), claims->recipient_digest)) {
+      recipient_known = true;
+    }
   }
+  if (!recipient_known) return refuse("the address it was sent to is no longer on the account");
   return LiveLink{std::move(account).value()};
 }
 
 Response App::Impl::LinkInvalid(PageContext& context) {
   TemplateData data = PageData(context, context.Tr(N_("This link no longer works")));
-  data.set("message", context.Tr(N_("The link has expired, was already used, or a newer link "
-                                    "was sent. You can ask for a new link.")));
+  data.set("message", context.Tr(N_("The link has expired, was already used, or the password "
+                                    "was changed meanwhile. You can ask for a new link.")));
   data.set("again_url", base_path_ + "/forgot" + context.lang_query);
   data.set("t_again", context.Tr(N_("Ask for a new link")));
   Response response = Page(context, 410, "link_invalid", data);
@@ -238,6 +250,9 @@ Response App::Impl::PostOtp(PageContext& context, std::string_view token) {
   const Status written = deps_.directory->SetPassword(account, password, account.password_state);
   if (written.ok()) {
     log::Info("password changed for " + who + " (reset link)");
+    if (deps_.notifier != nullptr) {
+      deps_.notifier->Notify(account, ChangeVia::kResetLink, context.language, deps_.now());
+    }
     return finish(Redirect(context, "done"));
   }
   if (written.reason() == "password_state_changed") {

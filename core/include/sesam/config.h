@@ -65,6 +65,10 @@ struct LdapSection {
   unsigned pool_size;
 };
 
+// Who hears of a password change that Sesam made: every address of the
+// account, only its own addresses (not the co-accounts'), or nobody.
+enum class ChangeNotice { kAll, kOwn, kOff };
+
 struct MailSection {
   std::string smtp_url;  // smtp://host:port or smtps://host:port
   bool starttls;
@@ -73,6 +77,7 @@ struct MailSection {
   std::string password_file;  // secret, mode 0600
   std::string from;           // "School <noreply@school.be>"
   Duration timeout;
+  ChangeNotice change_notice;
 };
 
 struct WebSection {
@@ -86,6 +91,7 @@ struct WebSection {
   std::vector<std::string> return_urls;      // allowed prefixes for ?return=
   Rate ip_limit;
   Rate account_limit;
+  Rate recipient_limit;  // messages per recipient address (reset links and notices)
   Rate forgot_rate;  // forgot requests worked off per process (lookups, rounds, mail)
   std::string state_dir;  // absolute; the host's shared counters (sesam/state_store.h)
 };

@@ -2,10 +2,15 @@
 // under a key of at least 32 random bytes read from [token] key_file.
 //
 // A token names the account by its entryUUID (no name or address in a link)
-// and carries what binds it to the account's state when it was issued: a
-// digest of the password state and the reset round. Whether that state still
-// holds is the caller's check against the directory; this module only proves
-// that Sesam issued the token and that it has not expired.
+// and carries what binds it to the account when it was issued: a keyed digest
+// of the password state (so every link dies when the password changes, by any
+// path) and a keyed digest of the address it was mailed to (so a link dies when
+// its recipient is removed from the account). Both digests are HMACs under keys
+// derived from the token key: a payload, which anyone holding the mail can
+// read, is no keyless function of the password or the address, so it cannot be
+// used to test guesses offline. Whether the state still holds is the caller's
+// check against the directory; this module only proves that Sesam issued the
+// token and that it has not expired.
 //
 // Thread-safe: a Signer is immutable after construction.
 #pragma once
@@ -26,7 +31,7 @@ using Clock = std::chrono::system_clock;
 inline constexpr std::size_t kMinKeySize = 32;
 // Verify refuses longer tokens before decoding anything. Issued tokens are
 // about 250 bytes; claims must stay small enough to fit (the caller's strings
-// are the entryUUID, a digest and a round id).
+// are the account id and two digests).
 inline constexpr std::size_t kMaxTokenSize = 2048;
 
 struct Claims {
@@ -34,8 +39,8 @@ struct Claims {
   std::string id;                     // "jti": 128 random bits, base64url
   std::int64_t issued_at = 0;         // "iat": seconds since the epoch
   std::int64_t expires_at = 0;        // "exp"
-  std::string password_state_digest;  // "pst": base64url SHA-256 of Account::password_state
-  std::string round;                  // "rnd": Account::latest_reset_round at issue time
+  std::string password_state_digest;  // "pst": Signer::StateDigest(Account::password_state)
+  std::string recipient_digest;       // "rcp": Signer::RecipientDigest(address mailed to)
 };
 
 class Signer {
@@ -59,20 +64,34 @@ class Signer {
   // {"alg":"HS256","typ":"JWT"} (byte for byte), whose MAC is valid (compared
   // in constant time, before the payload is parsed), whose payload is a JSON
   // object holding exactly the six claims with the right types (strings for
-  // sub, jti, pst, rnd; integers for iat, exp; no duplicate keys; sub
-  // non-empty, jti 16 and pst 32 bytes of base64url, iat <= exp), and with
+  // sub, jti, pst, rcp; integers for iat, exp; no duplicate keys; sub
+  // non-empty, jti 16, pst 32 and rcp 16 bytes of base64url, iat <= exp), and with
   // exp > now (in whole seconds). Expired -> FailedPrecondition (reason
   // "token.expired"); anything else -> InvalidArgument (reason
   // "token.invalid"). Never logs the token and never puts it in a message.
   Result<Claims> Verify(std::string_view token, Clock::time_point now) const;
 
- private:
-  explicit Signer(SecretString key) : key_(std::move(key)) {}
-  SecretString key_;
-};
+  // The "pst" claim: base64url of HMAC-SHA256(state key, subject NUL
+  // password_state), where the state key is derived from the token key. Two
+  // accounts with the same stored password get unrelated values, and so does
+  // one account under another token key.
+  std::string StateDigest(std::string_view subject, std::string_view password_state) const;
+  // The "rcp" claim: base64url of the first 16 bytes of HMAC-SHA256(recipient
+  // key, address), the address trimmed and ASCII case folded, so that
+  // "Jan@School.BE" and "jan@school.be" give the same value.
+  std::string RecipientDigest(std::string_view address) const;
+  // A keyed hash for names that must not reach a log or a store in clear (a
+  // username that matches nothing may be a password typed into the wrong box):
+  // base64url of the first 16 bytes of HMAC-SHA256(a key derived from the
+  // token key for `purpose`, text). Stable for one token key.
+  std::string KeyedHash(std::string_view purpose, std::string_view text) const;
 
-// base64url (RFC 4648 §5, no padding) of SHA-256(text): the "pst" claim.
-std::string StateDigest(std::string_view password_state);
+ private:
+  explicit Signer(SecretString key);
+  SecretString key_;
+  SecretString state_key_;      // HMAC(key, "sesam pst v1")
+  SecretString recipient_key_;  // HMAC(key, "sesam rcp v1")
+};
 
 // Writes `bytes` fresh random bytes (getrandom(2)) to `path` with mode 0600,
 // refusing to overwrite an existing file or follow a symlink: what `sesam

@@ -17,6 +17,9 @@ SectionSpec MailSectionSpec() {
           StringKey(s, &S::from, "from", "Sesam <noreply@localhost>"),
           DurationKey(s, &S::timeout, "timeout", "10s", std::chrono::seconds(1),
                       std::chrono::minutes(5)),
+          EnumKey(s, &S::change_notice, "change_notice", "all",
+                  {{"all", ChangeNotice::kAll}, {"own", ChangeNotice::kOwn},
+                   {"off", ChangeNotice::kOff}}),
       },
       [](const Config& c, const ReportFn& report) {
         const std::string& url = c.mail.smtp_url;

@@ -11,7 +11,7 @@ SectionSpec TokenSectionSpec() {
       {
           StringKey(s, &S::key_file, "key_file", SESAM_SYSCONFDIR "/token.key",
                     KeyKind::kSecretFile),
-          DurationKey(s, &S::lifetime, "lifetime", "15m", std::chrono::seconds(1),
+          DurationKey(s, &S::lifetime, "lifetime", "10m", std::chrono::seconds(1),
                       std::chrono::hours(24)),
       },
       nullptr,

@@ -93,6 +93,7 @@ SectionSpec WebSectionSpec() {
           ListKey(s, &S::return_urls, "return_urls", ""),
           RateKey(s, &S::ip_limit, "ip_limit", "20/10m"),
           RateKey(s, &S::account_limit, "account_limit", "3/1h"),
+          RateKey(s, &S::recipient_limit, "recipient_limit", "5/1h"),
           RateKey(s, &S::forgot_rate, "forgot_rate", "20/1s"),
           StringKey(s, &S::state_dir, "state_dir", "/var/lib/sesam"),
       },

@@ -25,6 +25,31 @@ using nlohmann::json;
 // decoded header byte for byte: no other spelling, order or extra field passes.
 constexpr std::string_view kHeaderSegment = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 constexpr std::size_t kIdBytes = 16;
+// 128 bits: enough to tell an account's few addresses apart beyond doubt.
+constexpr std::size_t kRecipientDigestBytes = 16;
+
+// Domain-separated subkeys: the signing key itself never MACs anything but
+// tokens, and a digest under one purpose says nothing about another.
+SecretString DeriveKey(const SecretString& key, std::string_view purpose) {
+  std::string derived = crypto::HmacSha256(key, purpose);
+  SecretString out(derived);
+  WipeString(derived);
+  return out;
+}
+
+std::string FoldAddress(std::string_view address) {
+  while (!address.empty() && (address.front() == ' ' || address.front() == '\t')) {
+    address.remove_prefix(1);
+  }
+  while (!address.empty() && (address.back() == ' ' || address.back() == '\t')) {
+    address.remove_suffix(1);
+  }
+  std::string folded(address);
+  for (char& c : folded) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return folded;
+}
 
 Status Invalid(std::string message) {
   return Status(StatusCode::kInvalidArgument, "invalid token: " + std::move(message),
@@ -124,12 +149,13 @@ Result<Claims> ParseClaims(std::string_view payload_text) {
   SESAM_ASSIGN_OR_RETURN(claims.subject, StringClaim(payload, "sub"));
   SESAM_ASSIGN_OR_RETURN(claims.id, StringClaim(payload, "jti"));
   SESAM_ASSIGN_OR_RETURN(claims.password_state_digest, StringClaim(payload, "pst"));
-  SESAM_ASSIGN_OR_RETURN(claims.round, StringClaim(payload, "rnd"));
+  SESAM_ASSIGN_OR_RETURN(claims.recipient_digest, StringClaim(payload, "rcp"));
   SESAM_ASSIGN_OR_RETURN(claims.issued_at, IntegerClaim(payload, "iat"));
   SESAM_ASSIGN_OR_RETURN(claims.expires_at, IntegerClaim(payload, "exp"));
   if (claims.subject.empty()) return Invalid("empty subject");
   SESAM_RETURN_IF_ERROR(CheckEncodedSize(claims.id, kIdBytes, "jti"));
   SESAM_RETURN_IF_ERROR(CheckEncodedSize(claims.password_state_digest, crypto::kSha256Size, "pst"));
+  SESAM_RETURN_IF_ERROR(CheckEncodedSize(claims.recipient_digest, kRecipientDigestBytes, "rcp"));
   if (claims.issued_at > claims.expires_at) return Invalid("issued after it expires");
   return claims;
 }
@@ -171,7 +197,7 @@ std::string Signer::Issue(Claims claims, Clock::time_point now,
       {"iat", claims.issued_at},
       {"exp", claims.expires_at},
       {"pst", claims.password_state_digest},
-      {"rnd", claims.round},
+      {"rcp", claims.recipient_digest},
   };
   std::string token(kHeaderSegment);
   token += '.';
@@ -202,8 +228,26 @@ Result<Claims> Signer::Verify(std::string_view token, Clock::time_point now) con
   return claims;
 }
 
-std::string StateDigest(std::string_view password_state) {
-  return crypto::Base64UrlEncode(crypto::Sha256(password_state));
+Signer::Signer(SecretString key)
+    : key_(std::move(key)),
+      state_key_(DeriveKey(key_, "sesam pst v1")),
+      recipient_key_(DeriveKey(key_, "sesam rcp v1")) {}
+
+std::string Signer::StateDigest(std::string_view subject, std::string_view password_state) const {
+  std::string message(subject);
+  message += '\0';
+  message += password_state;
+  return crypto::Base64UrlEncode(crypto::HmacSha256(state_key_, message));
+}
+
+std::string Signer::RecipientDigest(std::string_view address) const {
+  return crypto::Base64UrlEncode(
+      crypto::HmacSha256(recipient_key_, FoldAddress(address)).substr(0, kRecipientDigestBytes));
+}
+
+std::string Signer::KeyedHash(std::string_view purpose, std::string_view text) const {
+  const SecretString purpose_key = DeriveKey(key_, "sesam hash v1 " + std::string(purpose));
+  return crypto::Base64UrlEncode(crypto::HmacSha256(purpose_key, text).substr(0, 16));
 }
 
 }  // namespace sesam::token

@@ -176,6 +176,7 @@ class DemoWeb(Web):
             ("web", "login_url"): self.login_url,
             ("web", "return_urls"): self.login_url,
             ("token", "key_file"): os.path.join(self.dir, "token.key"),
+            ("web", "state_dir"): os.path.join(self.dir, "state"),
         }
         values.update(self.overrides)
         return values
@@ -302,7 +303,8 @@ def run(args):
     signal.alarm(int(args.timeout))
     workdir = tempfile.mkdtemp(prefix="sesam-e2e-")
     # The tests make more requests for jan.selle than a school would allow per hour.
-    overrides = {("web", "ip_limit"): "100000/1m", ("web", "account_limit"): "100000/1h"}
+    overrides = {("web", "ip_limit"): "100000/1m", ("web", "account_limit"): "100000/1h",
+                 ("web", "recipient_limit"): "100000/1h"}
     try:
         with DemoStack(workdir, short_web=True, overrides=overrides) as stack:
             process = subprocess.Popen(command, env=dict(os.environ, **stack.env),

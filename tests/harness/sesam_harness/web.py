@@ -113,7 +113,9 @@ class Web:
                     "helpdesk": "helpdesk@school.test", "school_name": "Sint-Jan",
                     "languages": "nl fr en", "default_language": "nl",
                     "return_urls": "https://sso.school.test/",
-                    "ip_limit": "100000/1m", "account_limit": "100000/1h"},
+                    "ip_limit": "100000/1m", "account_limit": "100000/1h",
+                    "recipient_limit": "100000/1h",
+                    "state_dir": os.path.join(self.dir, "state")},
             "token": {"key_file": os.path.join(self.dir, "token.key"), "lifetime": "15m"},
         }
         for (section, key), value in self.overrides.items():
@@ -183,6 +185,9 @@ http {{
 
     def __enter__(self):
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
+        # The host-local state store ([web] state_dir), shared by this
+        # stack's sesam-fcgi processes and the CLI runs of its tests.
+        os.makedirs(os.path.join(self.dir, "state"), mode=0o700, exist_ok=True)
         key_path = os.path.join(self.dir, "token.key")
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as key:

@@ -71,7 +71,8 @@ int BindAs(const std::string& dn, const std::string& password) {
   return rc;
 }
 
-std::string AdminRead(const std::string& dn, const char* attribute) {
+// A connection bound as the directory's administrator (the caller unbinds).
+LDAP* AdminConnect() {
   LDAP* ld = nullptr;
   ldap_initialize(&ld, Env("SESAM_TEST_LDAP_URI").c_str());
   const int version = LDAP_VERSION3;
@@ -80,6 +81,11 @@ std::string AdminRead(const std::string& dn, const char* attribute) {
   berval credentials{password.size(), const_cast<char*>(password.data())};
   ldap_sasl_bind_s(ld, Env("SESAM_TEST_LDAP_ADMIN_DN").c_str(), LDAP_SASL_SIMPLE, &credentials,
                    nullptr, nullptr, nullptr);
+  return ld;
+}
+
+std::string AdminRead(const std::string& dn, const char* attribute) {
+  LDAP* ld = AdminConnect();
   char* attributes[] = {const_cast<char*>(attribute), nullptr};
   LDAPMessage* result = nullptr;
   ldap_search_ext_s(ld, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)", attributes, 0, nullptr,
@@ -95,6 +101,21 @@ std::string AdminRead(const std::string& dn, const char* attribute) {
   ldap_msgfree(result);
   ldap_unbind_ext_s(ld, nullptr, nullptr);
   return value;
+}
+
+// A modify as the directory's administrator: `op` LDAP_MOD_REPLACE or
+// LDAP_MOD_DELETE of `attribute` (no value: the whole attribute).
+int AdminModify(const std::string& dn, int op, const char* attribute, const char* value) {
+  LDAP* ld = AdminConnect();
+  char* values[] = {const_cast<char*>(value), nullptr};
+  LDAPMod mod{};
+  mod.mod_op = op;
+  mod.mod_type = const_cast<char*>(attribute);
+  mod.mod_values = value != nullptr ? values : nullptr;
+  LDAPMod* mods[] = {&mod, nullptr};
+  const int rc = ldap_modify_ext_s(ld, dn.c_str(), mods, nullptr, nullptr);
+  ldap_unbind_ext_s(ld, nullptr, nullptr);
+  return rc;
 }
 
 std::vector<std::string> V(std::initializer_list<const char*> items) {
@@ -357,10 +378,45 @@ TEST(LdapDirectory, ResetRoundsAreLimitedAcrossProcesses) {
   const auto refused = directory->BeginResetRound(account, limit, now);
   LONGS_EQUAL(static_cast<int>(StatusCode::kResourceExhausted),
               static_cast<int>(refused.status().code()));
-  // Rounds older than the window no longer count; the newest is the account's latest.
+  // Rounds older than the window no longer count (and are dropped).
   const auto later = directory->BeginResetRound(account, limit, now + std::chrono::minutes(11));
   CHECK_TRUE_TEXT(later.ok(), later.status().ToString().c_str());
-  STRCMP_EQUAL(later->c_str(), Find(*directory, "pw.rounds").latest_reset_round.c_str());
+  LONGS_EQUAL(1, Find(*directory, "pw.rounds").reset_rounds.size());
+
+  // A round whose mails all failed is taken back: it no longer counts.
+  const auto second = directory->BeginResetRound(account, limit, now + std::chrono::minutes(12));
+  CHECK_TRUE(second.ok());
+  LONGS_EQUAL(2, Find(*directory, "pw.rounds").reset_rounds.size());
+  const auto cancelled = directory->CancelResetRound(account, *second);
+  CHECK_TRUE_TEXT(cancelled.ok(), cancelled.ToString().c_str());
+  LONGS_EQUAL(1, Find(*directory, "pw.rounds").reset_rounds.size());
+  CHECK_TRUE(directory->CancelResetRound(account, *second).ok());  // already gone: fine
+
+  // The helpdesk clears them all; the attribute goes away.
+  CHECK_TRUE(directory->ClearResetRounds(account).ok());
+  CHECK_TRUE(Find(*directory, "pw.rounds").reset_rounds.empty());
+  STRCMP_EQUAL("", AdminRead(account.dn, "sesamResetRounds").c_str());
+  CHECK_TRUE(directory->ClearResetRounds(account).ok());
+}
+
+// An administrator's permanent lock (ppolicy writes 000001010000Z) disables
+// the account; a lockout after failed binds (a real time) does not: a reset
+// may be the way out of that.
+TEST(LdapDirectory, ReportsAnAccountDisabledByTheAdministrator) {
+  auto directory = Make(Settings());
+  const Account before = Find(*directory, "jan.selle");
+  CHECK_FALSE(before.disabled);
+  LONGS_EQUAL(LDAP_SUCCESS, AdminModify(before.dn, LDAP_MOD_REPLACE, "pwdAccountLockedTime",
+                                        "000001010000Z"));
+  const Account locked = Find(*directory, "jan.selle");
+  CHECK_TRUE(locked.disabled);
+  STRCMP_EQUAL("pwdAccountLockedTime: 000001010000Z", locked.disabled_by.c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, AdminModify(before.dn, LDAP_MOD_REPLACE, "pwdAccountLockedTime",
+                                        "20261202101500Z"));
+  CHECK_FALSE(Find(*directory, "jan.selle").disabled);
+  LONGS_EQUAL(LDAP_SUCCESS,
+              AdminModify(before.dn, LDAP_MOD_DELETE, "pwdAccountLockedTime", nullptr));
+  CHECK_FALSE(Find(*directory, "jan.selle").disabled);
 }
 
 TEST(LdapDirectory, FailsOverToTheNextUri) {

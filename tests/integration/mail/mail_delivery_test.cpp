@@ -65,7 +65,8 @@ MailMessage Message(const std::string& address) {
           "Je nieuwe wachtwoord",
           std::string("Beste Jan,\n\nKies een nieuw wachtwoord: ") + kLink + "\n",
           std::string("<p>Beste Jan,</p><p><a href=\"") + kLink + "\">Kies</a></p>",
-          "nl"};
+          "nl",
+          {}};
 }
 
 std::unique_ptr<sesam::web::Mailer> MakeMailer(const sesam::config::MailSection& settings,

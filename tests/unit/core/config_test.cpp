@@ -74,7 +74,7 @@ TEST(Config, DefaultsAreTheSchoolsRuleAndValid) {
   CHECK_TRUE(c.policy.reject_username);
   CHECK_TRUE(c.ldap.password_mode == config::PasswordMode::kExop);
   CHECK_TRUE(c.ldap.network_timeout == milliseconds(3000));
-  CHECK_TRUE(c.token.lifetime == std::chrono::minutes(15));
+  CHECK_TRUE(c.token.lifetime == std::chrono::minutes(10));
   CHECK_TRUE(c.web.ip_limit == (config::Rate{20, std::chrono::minutes(10)}));
   CHECK_TRUE(c.web.account_limit == (config::Rate{3, std::chrono::hours(1)}));
   CHECK_EQUAL(3u, c.web.languages.size());

@@ -41,10 +41,11 @@ Signer MakeSigner(std::string_view key = kKey) {
 }
 
 Claims SampleClaims(std::string subject = "5f3c2a10-8d4e-4b1a-9c77-0123456789ab") {
+  const Signer signer = MakeSigner();
   Claims claims;
   claims.subject = std::move(subject);
-  claims.password_state_digest = token::StateDigest("userPassword-state-1");
-  claims.round = "round-7";
+  claims.password_state_digest = signer.StateDigest(claims.subject, "userPassword-state-1");
+  claims.recipient_digest = signer.RecipientDigest("jan.selle@sint-jan.test");
   return claims;
 }
 
@@ -64,11 +65,11 @@ const char kHeader[] = R"({"alg":"HS256","typ":"JWT"})";
 std::string Payload(std::string_view sub = R"("5f3c")", std::string_view iat = "1700000000",
                     std::string_view exp = "1700000900",
                     std::string_view jti = R"("AAECAwQFBgcICQoLDA0ODw")",
-                    std::string_view pst = R"("uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc")",
-                    std::string_view rnd = R"("round-7")") {
+                    std::string_view pst = R"("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I")",
+                    std::string_view rcp = R"("0DMZ1HiP5KSVvlhyX5tNOQ")") {
   return std::string(R"({"exp":)") + std::string(exp) + R"(,"iat":)" + std::string(iat) +
-         R"(,"jti":)" + std::string(jti) + R"(,"pst":)" + std::string(pst) + R"(,"rnd":)" +
-         std::string(rnd) + R"(,"sub":)" + std::string(sub) + "}";
+         R"(,"jti":)" + std::string(jti) + R"(,"pst":)" + std::string(pst) + R"(,"rcp":)" +
+         std::string(rcp) + R"(,"sub":)" + std::string(sub) + "}";
 }
 
 void CheckInvalid(const Signer& signer, std::string_view token, const char* what) {
@@ -146,7 +147,7 @@ TEST(TokenSigner, RoundTripKeepsTheClaimsAndFillsIdAndTimes) {
   CHECK_TRUE_TEXT(verified.ok(), verified.status().ToString().c_str());
   STRCMP_EQUAL(claims.subject.c_str(), verified->subject.c_str());
   STRCMP_EQUAL(claims.password_state_digest.c_str(), verified->password_state_digest.c_str());
-  STRCMP_EQUAL("round-7", verified->round.c_str());
+  STRCMP_EQUAL(SampleClaims().recipient_digest.c_str(), verified->recipient_digest.c_str());
   LONGS_EQUAL(kT0, verified->issued_at);  // rounded down to whole seconds
   LONGS_EQUAL(kT0 + 900, verified->expires_at);
   LONGS_EQUAL(22, verified->id.size());
@@ -156,15 +157,13 @@ TEST(TokenSigner, RoundTripKeepsTheClaimsAndFillsIdAndTimes) {
   LONGS_EQUAL(16, raw_id->size());
 }
 
-TEST(TokenSigner, RoundTripsAnEmptyRoundAndUnicode) {
+TEST(TokenSigner, RoundTripsAUnicodeSubject) {
   const Signer signer = MakeSigner();
   Claims claims = SampleClaims("6e1a\xc3\xa9-\xe2\x82\xac");
-  claims.round = "";
   const auto verified =
       signer.Verify(signer.Issue(claims, At(kT0), std::chrono::seconds(60)), At(kT0));
   CHECK_TRUE(verified.ok());
   STRCMP_EQUAL(claims.subject.c_str(), verified->subject.c_str());
-  STRCMP_EQUAL("", verified->round.c_str());
 }
 
 TEST(TokenSigner, TwoIssuesGiveDifferentIds) {
@@ -182,21 +181,24 @@ TEST(TokenSigner, TwoIssuesGiveDifferentIds) {
 
 // Generated with OpenSSL in a shell, not by this code:
 //   b64u() { basenc --base64url -w0 | tr -d '='; }
+//   hmac() { openssl dgst -sha256 -mac HMAC -macopt "$1" -binary; }
 //   KEY='sesam-test-key-0123456789abcdefghij'
-//   PST=$(printf 'userPassword-state-1' | openssl dgst -sha256 -binary | b64u)
+//   PSTKEY=$(printf 'sesam pst v1' | hmac "key:$KEY" | xxd -p -c 256)
+//   RCPKEY=$(printf 'sesam rcp v1' | hmac "key:$KEY" | xxd -p -c 256)
+//   SUB=5f3c2a10-8d4e-4b1a-9c77-0123456789ab
+//   PST=$(printf '%s\0%s' "$SUB" 'userPassword-state-1' | hmac "hexkey:$PSTKEY" | b64u)
+//   RCP=$(printf 'jan.selle@sint-jan.test' | hmac "hexkey:$RCPKEY" | head -c 16 | b64u)
 //   JTI=$(printf '\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f' | b64u)
 //   H=$(printf '{"alg":"HS256","typ":"JWT"}' | b64u)
-//   SUB=5f3c2a10-8d4e-4b1a-9c77-0123456789ab
-//   F='{"exp":1700000900,"iat":1700000000,"jti":"%s","pst":"%s","rnd":"round-7","sub":"%s"}'
-//   P=$(printf "$F" "$JTI" "$PST" "$SUB" | b64u)
-//   S=$(printf '%s.%s' "$H" "$P" | openssl dgst -sha256 -mac HMAC -macopt "key:$KEY" -binary |
-//   b64u) echo "$H.$P.$S"
+//   F='{"exp":1700000900,"iat":1700000000,"jti":"%s","pst":"%s","rcp":"%s","sub":"%s"}'
+//   P=$(printf "$F" "$JTI" "$PST" "$RCP" "$SUB" | b64u)
+//   S=$(printf '%s.%s' "$H" "$P" | hmac "key:$KEY" | b64u); echo "$H.$P.$S"
 constexpr std::string_view kOpensslToken =
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-    "eyJleHAiOjE3MDAwMDA5MDAsImlhdCI6MTcwMDAwMDAwMCwianRpIjoiQUFFQ0F3UUZCZ2NJQ1FvTERBME9EdyIsInBz"
-    "dCI6InVRbk53UUpLWjBoUHlKNTNsNUdUa1d6d0ZPQ1U3S2t6cWFIZzUzcXN3VWMiLCJybmQiOiJyb3VuZC03Iiwic3Vi"
-    "IjoiNWYzYzJhMTAtOGQ0ZS00YjFhLTljNzctMDEyMzQ1Njc4OWFiIn0."
-    "yMzubiBekS6zPyBF5Bd_7gz7i3iUvNjctE8-_Pi16CQ";
+    "eyJleHAiOjE3MDAwMDA5MDAsImlhdCI6MTcwMDAwMDAwMCwianRpIjoiQUFFQ0F3UUZCZ2NJQ1FvTERBME9EdyIsInBzdC"
+    "I6ImZDeVVhU1ZkSWRCSHhGdUptbnRNZjRlN2FkTkx1aU5IU0xsaGM5VnlPNEkiLCJyY3AiOiIwRE1aMUhpUDVLU1Z2bGh5"
+    "WDV0Tk9RIiwic3ViIjoiNWYzYzJhMTAtOGQ0ZS00YjFhLTljNzctMDEyMzQ1Njc4OWFiIn0."
+    "Ug4ErKT3o9v6sY21sLHawj5JHtjkqyRvIbR6bI-tEH0";
 
 TEST(TokenSigner, VerifiesAVectorMadeByOpenssl) {
   const Signer signer = MakeSigner();
@@ -204,19 +206,53 @@ TEST(TokenSigner, VerifiesAVectorMadeByOpenssl) {
   CHECK_TRUE_TEXT(claims.ok(), claims.status().ToString().c_str());
   STRCMP_EQUAL("5f3c2a10-8d4e-4b1a-9c77-0123456789ab", claims->subject.c_str());
   STRCMP_EQUAL("AAECAwQFBgcICQoLDA0ODw", claims->id.c_str());
-  STRCMP_EQUAL("round-7", claims->round.c_str());
   LONGS_EQUAL(kT0, claims->issued_at);
   LONGS_EQUAL(kT0 + 900, claims->expires_at);
-  // The same openssl run gave PST for StateDigest's input.
-  STRCMP_EQUAL("uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc",
-               claims->password_state_digest.c_str());
-  STRCMP_EQUAL("uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc",
-               token::StateDigest("userPassword-state-1").c_str());
+  // The same openssl run gave PST and RCP for the keyed digests' inputs.
+  STRCMP_EQUAL("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I", claims->password_state_digest.c_str());
+  STRCMP_EQUAL("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I", signer.StateDigest("5f3c2a10-8d4e-4b1a-9c77-0123456789ab", "userPassword-state-1").c_str());
+  STRCMP_EQUAL("0DMZ1HiP5KSVvlhyX5tNOQ", claims->recipient_digest.c_str());
+  STRCMP_EQUAL("0DMZ1HiP5KSVvlhyX5tNOQ", signer.RecipientDigest(" Jan.Selle@Sint-Jan.TEST ").c_str());
   // And the payload Issue writes is byte for byte the shape openssl signed:
   // same MAC over the same signing input.
   const std::string signing_input(kOpensslToken.substr(0, kOpensslToken.rfind('.')));
-  STRCMP_EQUAL("yMzubiBekS6zPyBF5Bd_7gz7i3iUvNjctE8-_Pi16CQ",
+  STRCMP_EQUAL("Ug4ErKT3o9v6sY21sLHawj5JHtjkqyRvIbR6bI-tEH0",
                Encode(crypto::HmacSha256(SecretString(kKey), signing_input)).c_str());
+}
+
+// The "pst" claim is readable by whoever holds the mail. Keyless, it was a
+// SHA-256 of the stored password values: where a directory keeps cleartext or
+// unsalted hashes, guesses could be tested offline against a forwarded link.
+TEST(TokenSigner, StateDigestIsKeyedAndUnrelatedAcrossAccountsAndKeys) {
+  const Signer signer = MakeSigner();
+  const Signer other = MakeSigner("another-test-key-0123456789abcdefghij");
+  // Not the keyless digest of old.
+  CHECK_TRUE(signer.StateDigest("uuid-jan", "{CLEARTEXT}Welkom123") !=
+             Encode(crypto::Sha256("{CLEARTEXT}Welkom123")));
+  // Two accounts that share a password and store it the same way (cleartext
+  // or an unsalted hash: the same state) get unrelated values.
+  const std::string jan = signer.StateDigest("uuid-jan", "{MD5}same");
+  const std::string an = signer.StateDigest("uuid-an", "{MD5}same");
+  CHECK_TRUE(jan != an);
+  std::size_t same_position = 0;
+  for (std::size_t i = 0; i < jan.size(); ++i) {
+    if (jan[i] == an[i]) ++same_position;
+  }
+  CHECK_TRUE(same_position < 8);  // 43 characters of 64: about 0.7 agree by chance
+  // The same account and state under another key: unrelated as well.
+  CHECK_TRUE(signer.StateDigest("uuid-jan", "{MD5}same") !=
+             other.StateDigest("uuid-jan", "{MD5}same"));
+  // The subject and the state cannot be shifted into each other.
+  CHECK_TRUE(signer.StateDigest("ab", "c") != signer.StateDigest("a", "bc"));
+  CHECK_TRUE(signer.RecipientDigest("mama@ouders.test") !=
+             other.RecipientDigest("mama@ouders.test"));
+  CHECK_TRUE(signer.RecipientDigest("mama@ouders.test") !=
+             signer.RecipientDigest("papa@ouders.test"));
+  // Purposes are separated: a keyed hash of a text is no digest of it elsewhere.
+  CHECK_TRUE(signer.KeyedHash("username", "mama@ouders.test") !=
+             signer.RecipientDigest("mama@ouders.test"));
+  CHECK_TRUE(signer.KeyedHash("username", "jan") != signer.KeyedHash("other", "jan"));
+  CHECK_TRUE(signer.KeyedHash("username", "jan") == MakeSigner().KeyedHash("username", "jan"));
 }
 
 TEST(TokenSigner, IssuedPayloadHasExactlyTheSixClaims) {
@@ -438,9 +474,8 @@ TEST(TokenSigner, WrongSegmentCountsAndEmptySegmentsAreRefused) {
 TEST(TokenSigner, TokensLongerThanTheBoundAreRefusedEvenWithAValidMac) {
   const Signer signer = MakeSigner();
   std::string last_accepted;
-  for (std::size_t round_size = 1000; round_size < 2000; ++round_size) {
-    Claims claims = SampleClaims();
-    claims.round = std::string(round_size, 'r');
+  for (std::size_t subject_size = 1000; subject_size < 2000; ++subject_size) {
+    Claims claims = SampleClaims(std::string(subject_size, 's'));
     const std::string token = signer.Issue(claims, At(kT0), std::chrono::seconds(900));
     if (token.size() <= token::kMaxTokenSize) {
       CHECK_TRUE(signer.Verify(token, At(kT0)).ok());
@@ -480,11 +515,16 @@ TEST(TokenSigner, ClaimsOfTheWrongShapeAreRefused) {
       Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0ODw")",
               R"("not-a-digest")"),
       Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0ODw")",
-              R"("uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc")", "7"),  // rnd a number
+              R"("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I")", "7"),  // rcp a number
+      Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0ODw")",
+              R"("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I")", R"("0DMZ1HiP5KSVvlhyX5tNOQAA")"),  // rcp 17 bytes
+      Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0ODw")",
+              R"("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I")", R"("")"),  // rcp empty
       R"({"exp":1700000900,"iat":1700000000,"jti":"AAECAwQFBgcICQoLDA0ODw","sub":"5f3c",)"
-      R"("pst":"uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc"})",  // rnd missing
-      R"({"exp":1700000900,"iat":1700000000,"jti":"AAECAwQFBgcICQoLDA0ODw","rnd":"r",)"
-      R"("pst":"uQnNwQJKZ0hPyJ53l5GTkWzwFOCU7KkzqaHg53qswUc"})",  // sub missing
+      R"("pst":"fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I"})",  // rcp missing
+      R"({"exp":1700000900,"iat":1700000000,"jti":"AAECAwQFBgcICQoLDA0ODw","rcp":"0DMZ1HiP5KSVvlhyX5tNOQ",)"
+      R"("pst":"fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I"})",  // sub missing
+      Payload().insert(1, R"("rnd":"r",)"),                       // the old round claim
       Payload().insert(1, R"("admin":true,)"),                    // an extra claim
       Payload().insert(1, R"("sub":"other",)"),                   // sub twice
       Payload().insert(1, R"("exp":9999999999,)"),                // exp twice

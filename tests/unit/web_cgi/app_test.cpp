@@ -10,6 +10,8 @@
 #include "csrf.h"
 #include "fakes/fake_directory.h"
 #include "fakes/fake_mailer.h"
+#include "fakes/fake_state_store.h"
+#include "sesam/web/local_time.h"
 
 // Last: CppUTest redefines operator new for the code that follows.
 #include <CppUTest/TestHarness.h>
@@ -18,6 +20,7 @@ using namespace sesam;
 using namespace sesam::web;
 using sesam::testing::FakeDirectory;
 using sesam::testing::FakeMailer;
+using sesam::testing::FakeStateStore;
 
 namespace {
 
@@ -58,8 +61,13 @@ struct Stack {
     if (queue) queue->Shutdown(std::chrono::steady_clock::now());
     app.reset();
     queue.reset();
-    flow.emplace(ResetFlowDeps{&config, &directory, &mailer, &*signer, &translations, &*templates,
-                               [this] { return Now(); }});
+    recipients.emplace(&store, *signer, config.web.recipient_limit);
+    ResetFlowDeps flow_deps{&config,       &directory, &mailer, &*signer, &translations,
+                            &*templates,   &*recipients};
+    flow_deps.now = [this] { return Now(); };
+    flow.emplace(std::move(flow_deps));
+    notifier.emplace(
+        ChangeNotifierDeps{&config, &mailer, &translations, &*templates, &*recipients});
     // One worker, unpaced: the tests wait for the work, not for the rate.
     queue.emplace(*flow, ResetQueueOptions{{1'000'000, std::chrono::seconds(1)}, 1});
     AppDeps deps;
@@ -70,6 +78,7 @@ struct Stack {
     deps.translations = &translations;
     deps.templates = &*templates;
     deps.reset_queue = &*queue;
+    deps.notifier = &*notifier;
     deps.csrf_key = &csrf_key;
     deps.static_dir = SESAM_SOURCE_DIR "/web_cgi/static";
     deps.now = [this] { return Now(); };
@@ -144,6 +153,9 @@ struct Stack {
   i18n::Translations translations{SESAM_BINARY_DIR "/locale"};
   std::optional<Templates> templates;
   SecretString csrf_key = csrf::DeriveKey(kKey);
+  FakeStateStore store;
+  std::optional<RecipientLimit> recipients;
+  std::optional<ChangeNotifier> notifier;
   std::optional<ResetFlow> flow;
   std::optional<ResetQueue> queue;
   std::optional<App> app;
@@ -378,13 +390,183 @@ TEST(App, LinkOpensFormWithoutSideEffectThenChangesOnce) {
   STRCMP_EQUAL(kGoodPassword, stack->directory.Password("jan.selle").c_str());
 }
 
-TEST(App, NewerRequestKillsOlderLinks) {
+// A stranger who knows a username and one of its addresses can ask again and
+// again: the pupil's link must keep working. Using any link kills them all.
+TEST(App, NewerRequestKeepsOlderLinksAndUsingOneKillsAll) {
   stack->Forgot("jan.selle", "jan@school.be");
   const std::string old_link = Stack::LinkPath(stack->mailer.Take()[0]);
-  stack->Forgot("jan.selle", "jan@school.be");
+  stack->Forgot("jan.selle", "papa.selle@example.net");
   const std::string new_link = Stack::LinkPath(stack->mailer.Take()[0]);
-  LONGS_EQUAL(410, stack->Send("GET", old_link).status);
+  LONGS_EQUAL(200, stack->Send("GET", old_link).status);
   LONGS_EQUAL(200, stack->Send("GET", new_link).status);
+  LONGS_EQUAL(303, stack->Change(old_link, kGoodPassword, kGoodPassword).status);
+  LONGS_EQUAL(410, stack->Send("GET", new_link).status);
+  LONGS_EQUAL(410, stack->Send("GET", old_link).status);
+}
+
+// A round counts while its messages wait or once one was accepted; a round
+// whose messages all failed (an SMTP outage) is taken back, and so are the
+// recipients' counts.
+TEST(App, RoundWhoseMailsAllFailedDoesNotCount) {
+  stack->config.web.account_limit = {1, std::chrono::hours(1)};
+  stack->Build();
+  stack->Forgot("jan.selle", "jan@school.be");
+  auto failed = stack->mailer.Take();
+  LONGS_EQUAL(3, failed.size());
+  LONGS_EQUAL(1, stack->directory.rounds("jan.selle"));
+  // While they wait in the queue, the round counts: a second request is limited.
+  stack->Forgot("jan.selle", "jan@school.be");
+  CHECK_TRUE(stack->mailer.Take().empty());
+  failed[0].on_done(false);
+  failed[1].on_done(false);
+  LONGS_EQUAL(1, stack->directory.rounds("jan.selle"));  // one still waits
+  failed[2].on_done(false);
+  LONGS_EQUAL(0, stack->directory.rounds("jan.selle"));
+  LONGS_EQUAL(1, stack->directory.cancel_calls());
+  // The outage is over: the pupil can ask again.
+  stack->Forgot("jan.selle", "jan@school.be");
+  auto delivered = stack->mailer.Take();
+  LONGS_EQUAL(3, delivered.size());
+  delivered[0].on_done(false);
+  delivered[1].on_done(true);
+  delivered[2].on_done(false);
+  LONGS_EQUAL(1, stack->directory.rounds("jan.selle"));  // one was accepted: it counts
+  LONGS_EQUAL(1, stack->directory.cancel_calls());
+}
+
+// Nobody can mail-bomb a parent: past recipient_limit an address is skipped,
+// the rest of the round still goes out. The store holds no address.
+TEST(App, RecipientAtItsCapIsSkippedTheOthersStillGetTheirs) {
+  stack->config.web.account_limit = {0, std::chrono::hours(1)};
+  stack->config.web.recipient_limit = {2, std::chrono::hours(1)};
+  ldap::Account sister;
+  sister.username = "lies.selle";
+  sister.entry_uuid = "0f1e2d3c-0000-4000-8000-000000000003";
+  sister.own_addresses = {"lies@school.be"};
+  sister.coaccount_addresses = {"mama.selle@example.org"};
+  stack->directory.Add(sister, "Oud-Wachtwoord-3");
+  stack->Build();
+  stack->Forgot("jan.selle", "jan@school.be");
+  LONGS_EQUAL(3, stack->mailer.Take().size());
+  // The same mother through another child: her cap holds across accounts.
+  stack->Forgot("lies.selle", "lies@school.be");
+  LONGS_EQUAL(2, stack->mailer.Take().size());
+  stack->Forgot("jan.selle", "jan@school.be");
+  const auto third = stack->mailer.Take();
+  LONGS_EQUAL(2, third.size());
+  STRCMP_EQUAL("jan@school.be", third[0].to_address.c_str());
+  STRCMP_EQUAL("papa.selle@example.net", third[1].to_address.c_str());
+  for (const auto& key : stack->store.Keys()) CHECK_FALSE(Contains(key, "@"));
+  // A message that failed is taken back from its recipient's count.
+  stack->Forgot("lies.selle", "lies@school.be");
+  auto fourth = stack->mailer.Take();
+  LONGS_EQUAL(1, fourth.size());  // lies@ (2nd); mama is at her cap
+  stack->Forgot("lies.selle", "lies@school.be");
+  LONGS_EQUAL(0, stack->mailer.Take().size());  // everybody capped: no mail, same answer
+  fourth[0].on_done(false);
+  stack->Forgot("lies.selle", "lies@school.be");
+  LONGS_EQUAL(1, stack->mailer.Take().size());
+}
+
+// No mail rather than no limit: a store that cannot count stops the form.
+TEST(App, BrokenStateStoreSendsNoMailButAnswersTheSame) {
+  const Response before = stack->Forgot("jan.selle", "jan@school.be");
+  LONGS_EQUAL(3, stack->mailer.Take().size());
+  stack->store.SetBroken(true);
+  const Response broken = stack->Forgot("jan.selle", "jan@school.be");
+  CHECK_TRUE(Comparable(before) == Comparable(broken));
+  CHECK_TRUE(stack->mailer.Take().empty());
+  LONGS_EQUAL(1, stack->directory.rounds("jan.selle"));  // and no round burnt
+}
+
+// The helpdesk's override ignores account_limit; its round is still recorded.
+TEST(App, HelpdeskIgnoresTheAccountLimit) {
+  stack->config.web.account_limit = {1, std::chrono::hours(1)};
+  stack->Build();
+  stack->Forgot("jan.selle", "jan@school.be");
+  LONGS_EQUAL(3, stack->mailer.Take().size());
+  const ldap::Account jan = stack->directory.FindAccount("jan.selle").value();
+  CHECK_TRUE(stack->flow->SendLinks(jan, "nl").status().reason() == "account_limit");
+  const auto sent = stack->flow->SendLinks(jan, "nl", AccountLimit::kIgnore);
+  CHECK_TRUE_TEXT(sent.ok(), sent.status().ToString().c_str());
+  LONGS_EQUAL(3, sent->queued);
+  LONGS_EQUAL(2, stack->directory.rounds("jan.selle"));
+  // With the store broken the helpdesk still sends, and says it did not count.
+  stack->mailer.Take();
+  stack->store.SetBroken(true);
+  const auto uncounted = stack->flow->SendLinks(jan, "nl", AccountLimit::kIgnore);
+  CHECK_TRUE(uncounted.ok());
+  CHECK_FALSE(uncounted->counted);
+  LONGS_EQUAL(3, uncounted->queued);
+}
+
+// Links die when their reason goes: a disabled account, a removed recipient.
+TEST(App, DisabledAccountGetsNoMailAndItsLinksDie) {
+  stack->Forgot("jan.selle", "jan@school.be");
+  const std::string link = Stack::LinkPath(stack->mailer.Take()[0]);
+  stack->directory.SetDisabled("jan.selle", true);
+  LONGS_EQUAL(410, stack->Send("GET", link).status);
+  LONGS_EQUAL(410, stack->Change(link, kGoodPassword, kGoodPassword).status);
+  LONGS_EQUAL(303, stack->Forgot("jan.selle", "jan@school.be").status);
+  CHECK_TRUE(stack->mailer.Take().empty());
+  stack->directory.SetDisabled("jan.selle", false);
+  LONGS_EQUAL(200, stack->Send("GET", link).status);
+  STRCMP_EQUAL("Oud-Wachtwoord-1", stack->directory.Password("jan.selle").c_str());
+}
+
+TEST(App, RemovedCoAccountLosesItsLinksTheOthersKeepTheirs) {
+  stack->Forgot("jan.selle", "jan@school.be");
+  const auto messages = stack->mailer.Take();
+  stack->directory.SetCoAccountAddresses("jan.selle", {"papa.selle@example.net"});
+  LONGS_EQUAL(200, stack->Send("GET", Stack::LinkPath(messages[0])).status);  // jan
+  LONGS_EQUAL(410, stack->Send("GET", Stack::LinkPath(messages[1])).status);  // mama: removed
+  LONGS_EQUAL(410, stack->Change(Stack::LinkPath(messages[1]), kGoodPassword, kGoodPassword)
+                       .status);
+  LONGS_EQUAL(200, stack->Send("GET", Stack::LinkPath(messages[2])).status);  // papa
+}
+
+// The request mail says honestly that someone asked, and when.
+TEST(App, RequestMailSaysWhenAndThatItMayNotHaveBeenTheReader) {
+  stack->Forgot("jan.selle", "jan@school.be");
+  const auto messages = stack->mailer.Take();
+  const LocalTime at = FormatLocalTime(stack->Now());
+  CHECK_TRUE(Contains(messages[0].text_body, at.date));
+  CHECK_TRUE(Contains(messages[0].text_body, "iemand anders"));
+  CHECK_TRUE(Contains(messages[1].text_body, at.date));
+}
+
+// After a change every address hears of it, without a link.
+TEST(App, ChangeSendsANoticeToEveryAddressWithoutALink) {
+  stack->Forgot("jan.selle", "jan@school.be");
+  const std::string link = Stack::LinkPath(stack->mailer.Take()[0]);
+  LONGS_EQUAL(303, stack->Change(link, kGoodPassword, kGoodPassword).status);
+  const auto notices = stack->mailer.Take();
+  LONGS_EQUAL(3, notices.size());
+  for (const auto& notice : notices) {
+    CHECK_FALSE(Contains(notice.text_body, "/otp/"));
+    CHECK_FALSE(Contains(notice.html_body, "/otp/"));
+    CHECK_TRUE(Contains(notice.text_body, "jan.selle"));
+    CHECK_TRUE(Contains(notice.text_body, "helpdesk@school.be"));
+    CHECK_TRUE(Contains(notice.subject, "jan.selle"));
+  }
+  STRCMP_EQUAL("mama.selle@example.org", notices[1].to_address.c_str());
+}
+
+TEST(App, ChangeNoticeOwnOrOff) {
+  stack->config.mail.change_notice = config::ChangeNotice::kOwn;
+  stack->Build();
+  stack->Forgot("jan.selle", "jan@school.be");
+  std::string link = Stack::LinkPath(stack->mailer.Take()[0]);
+  LONGS_EQUAL(303, stack->Change(link, kGoodPassword, kGoodPassword).status);
+  const auto own = stack->mailer.Take();
+  LONGS_EQUAL(1, own.size());
+  STRCMP_EQUAL("jan@school.be", own[0].to_address.c_str());
+  stack->config.mail.change_notice = config::ChangeNotice::kOff;
+  stack->Build();
+  stack->Forgot("jan.selle", "jan@school.be");
+  link = Stack::LinkPath(stack->mailer.Take()[0]);
+  LONGS_EQUAL(303, stack->Change(link, "Herfst-Vakantie-2026!", "Herfst-Vakantie-2026!").status);
+  CHECK_TRUE(stack->mailer.Take().empty());
 }
 
 TEST(App, PasswordChangedElsewhereKillsLinks) {
@@ -404,7 +586,7 @@ TEST(App, ExpiredOrTamperedLinksAre410) {
   LONGS_EQUAL(410, stack->Send("GET", tampered).status);
   LONGS_EQUAL(410, stack->Send("GET", "/sesam/otp/eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.").status);
   LONGS_EQUAL(410, stack->Send("GET", link + ".extra").status);
-  stack->skew = std::chrono::minutes(16);
+  stack->skew = std::chrono::minutes(11);  // the default lifetime is 10 minutes
   LONGS_EQUAL(410, stack->Send("GET", link).status);
 }
 

@@ -27,7 +27,8 @@ MailMessage Sample() {
       "Je nieuwe wachtwoord",
       "Beste Jan,\n\nKlik hier: https://pw.school.example/sesam/otp/abc\n",
       "<p>Beste Jan,</p>\n<p><a href=\"https://pw.school.example/sesam/otp/abc\">Klik</a></p>\n",
-      "nl"};
+      "nl",
+      {}};
 }
 
 std::string TrimNewlines(std::string text) {

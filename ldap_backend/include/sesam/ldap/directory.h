@@ -33,7 +33,13 @@
 //   ("<unix seconds>:<id> ...", oldest first), rewritten by a modify that
 //   deletes the exact old value and adds the new one; a conflict is retried
 //   (10 attempts, with a growing random pause). objectClass sesamAccount is
-//   added when the entry lacks it.
+//   added when the entry lacks it. A round only counts against the limit; it
+//   does not decide which links work (every link of the current password
+//   state works until it expires or the password changes).
+// - Disabled accounts: ppolicy's permanent lock (pwdAccountLockedTime
+//   000001010000Z), 389-ds nsAccountLock TRUE, and Active Directory's
+//   userAccountControl bit 0x2 (ACCOUNTDISABLE). A temporary lockout after
+//   mistyped passwords is not "disabled": a reset may well be the way out.
 // - Connections: a pool of pool_size bound sessions (see src/session.h):
 //   reused across calls, dropped on a transport error (with the idle ones to
 //   the same server), a call that met a dead pooled connection is retried
@@ -44,6 +50,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,10 +76,21 @@ struct Account {
   std::vector<std::string> coaccount_addresses;
   // Opaque stamp that changes whenever the password changes, by any path.
   std::string password_state;
-  // Id of the newest reset round recorded by BeginResetRound ("" if none): a
-  // reset link is valid only for the newest round.
-  std::string latest_reset_round;
+  // When the reset rounds still kept in the directory began (unix seconds,
+  // oldest first); the limit's window decides which of them count.
+  std::vector<std::int64_t> reset_rounds;
+  // Disabled by an administrator (see above): no mail, and its links die.
+  bool disabled = false;
+  std::string disabled_by;  // the attribute that says so, for the admin's log
 };
+
+// Every address a message about `account` may go to: its own first, then the
+// co-accounts'. (Inline: sesam::web uses the interface without the LDAP library.)
+inline std::vector<std::string> AllAddresses(const Account& account) {
+  std::vector<std::string> all = account.own_addresses;
+  all.insert(all.end(), account.coaccount_addresses.begin(), account.coaccount_addresses.end());
+  return all;
+}
 
 class Directory {
  public:
@@ -89,10 +107,18 @@ class Directory {
   // Records a new reset round for `account` in the directory, so that the
   // limit holds across processes and machines: rounds older than
   // limit.window are dropped; when limit.count rounds remain ->
-  // ResourceExhausted and nothing is recorded (limit.count 0: no limit). Otherwise returns the new
-  // round's id, which becomes the account's latest_reset_round.
+  // ResourceExhausted and nothing is recorded (limit.count 0: no limit, the
+  // round is still recorded). Otherwise returns the new round's id.
   virtual Result<std::string> BeginResetRound(const Account& account, const config::Rate& limit,
                                               std::chrono::system_clock::time_point now) = 0;
+
+  // Takes back round `round_id` (all of its mails failed, so it must not count
+  // against the limit). OK when the round is no longer there.
+  virtual Status CancelResetRound(const Account& account, std::string_view round_id) = 0;
+
+  // Forgets every reset round of `account` (the helpdesk's `sesam limits
+  // USER --clear`).
+  virtual Status ClearResetRounds(const Account& account) = 0;
 
   // Writes `new_password` only while the account's password state is still
   // `expected_state`, decided atomically by the server: of two concurrent

@@ -49,8 +49,14 @@ class FakeDirectory : public ldap::Directory {
     std::lock_guard lock(gate_mutex_);
     return waiting_;
   }
-  int set_password_calls() const { return set_password_calls_; }
-  int find_calls() const { return find_calls_; }
+  int set_password_calls() {
+    std::lock_guard lock(mutex_);
+    return set_password_calls_;
+  }
+  int find_calls() {
+    std::lock_guard lock(mutex_);
+    return find_calls_;
+  }
 
   Result<ldap::Account> FindAccount(std::string_view username) override {
     {
@@ -79,12 +85,50 @@ class FakeDirectory : public ldap::Directory {
     std::lock_guard lock(mutex_);
     if (down_) return UnavailableError("fake directory is down");
     auto& rounds = rounds_[account.username];
-    std::erase_if(rounds, [&](auto t) { return now - t >= limit.window; });
-    if (rounds.size() >= limit.count) return ResourceExhaustedError("account limit");
-    rounds.push_back(now);
+    std::erase_if(rounds, [&](const auto& round) { return now - round.second >= limit.window; });
+    if (limit.count > 0 && rounds.size() >= limit.count) {
+      return ResourceExhaustedError("account limit");
+    }
     const std::string id = "round-" + std::to_string(++stamp_);
-    accounts_[account.username].latest_reset_round = id;
+    rounds.emplace_back(id, now);
+    SyncRounds(account.username);
     return id;
+  }
+  Status CancelResetRound(const ldap::Account& account, std::string_view round_id) override {
+    std::lock_guard lock(mutex_);
+    if (down_) return UnavailableError("fake directory is down");
+    ++cancel_calls_;
+    std::erase_if(rounds_[account.username],
+                  [&](const auto& round) { return round.first == round_id; });
+    SyncRounds(account.username);
+    return Status::Ok();
+  }
+  Status ClearResetRounds(const ldap::Account& account) override {
+    std::lock_guard lock(mutex_);
+    if (down_) return UnavailableError("fake directory is down");
+    rounds_[account.username].clear();
+    SyncRounds(account.username);
+    return Status::Ok();
+  }
+  // Rounds recorded for `username` (the limit's window not applied).
+  std::size_t rounds(const std::string& username) {
+    std::lock_guard lock(mutex_);
+    return rounds_[username].size();
+  }
+  int cancel_calls() {
+    std::lock_guard lock(mutex_);
+    return cancel_calls_;
+  }
+  // An administrator disables (or enables) the account.
+  void SetDisabled(const std::string& username, bool disabled) {
+    std::lock_guard lock(mutex_);
+    accounts_[username].disabled = disabled;
+    accounts_[username].disabled_by = disabled ? "nsAccountLock: TRUE" : "";
+  }
+  // An administrator changes the account's co-account addresses.
+  void SetCoAccountAddresses(const std::string& username, std::vector<std::string> addresses) {
+    std::lock_guard lock(mutex_);
+    accounts_[username].coaccount_addresses = std::move(addresses);
   }
   Status SetPassword(const ldap::Account& account, const SecretString& password,
                      std::string_view expected_state) override {
@@ -102,6 +146,16 @@ class FakeDirectory : public ldap::Directory {
   Status Ping() override { return down_ ? UnavailableError("down") : Status::Ok(); }
 
  private:
+  void SyncRounds(const std::string& username) {
+    auto& times = accounts_[username].reset_rounds;
+    times.clear();
+    for (const auto& round : rounds_[username]) {
+      times.push_back(
+          std::chrono::duration_cast<std::chrono::seconds>(round.second.time_since_epoch())
+              .count());
+    }
+  }
+
   std::mutex gate_mutex_;
   std::condition_variable gate_;
   bool held_ = false;
@@ -113,7 +167,10 @@ class FakeDirectory : public ldap::Directory {
   int find_calls_ = 0;
   std::map<std::string, ldap::Account> accounts_;
   std::map<std::string, std::string> passwords_;
-  std::map<std::string, std::vector<std::chrono::system_clock::time_point>> rounds_;
+  int cancel_calls_ = 0;
+  std::map<std::string,
+           std::vector<std::pair<std::string, std::chrono::system_clock::time_point>>>
+      rounds_;
 };
 
 }  // namespace sesam::testing

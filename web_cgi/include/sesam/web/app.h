@@ -29,6 +29,7 @@
 #include "sesam/ldap/directory.h"
 #include "sesam/policy.h"
 #include "sesam/token.h"
+#include "sesam/web/change_notice.h"
 #include "sesam/web/http.h"
 #include "sesam/web/reset_flow.h"
 #include "sesam/web/templates.h"
@@ -43,6 +44,8 @@ struct AppDeps {
   i18n::Translations* translations = nullptr;
   const Templates* templates = nullptr;
   ResetQueue* reset_queue = nullptr;
+  // Tells the account's addresses after a change (may be null: no notices).
+  ChangeNotifier* notifier = nullptr;
   // Secret for CSRF tokens, derived from the token key (see csrf.h).
   const SecretString* csrf_key = nullptr;
   // Folder holding sesam.css and sesam.js (served under static/).

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,12 @@ struct MailMessage {
   std::string text_body;
   std::string html_body;
   std::string language;  // Content-Language, e.g. "nl"
+  // Once Enqueue has returned OK, called exactly once with the outcome: true
+  // when the SMTP server accepted the message, false when it was given up
+  // (refused, retries exhausted, or abandoned at shutdown). Called from a
+  // mail worker thread, or from Shutdown; it must not call back into the
+  // Mailer. May be empty.
+  std::function<void(bool accepted)> on_done;
 };
 
 class Mailer {

@@ -1,8 +1,15 @@
 // The work behind "forgot password": find the account, match the typed
 // address, count the round against the per-account limit, and mail a link to
 // EVERY known address of the account (own and co-account), one message per
-// recipient. Shared by sesam-fcgi (through ResetQueue, off the response path)
-// and `sesam send-reset` (the helpdesk).
+// recipient, each under the per-recipient limit. Shared by sesam-fcgi
+// (through ResetQueue, off the response path) and `sesam send-reset` (the
+// helpdesk).
+//
+// A round counts against the account's limit while its messages wait in the
+// mail queue or once the SMTP server accepted one of them; a round whose
+// messages all failed is taken back (Directory::CancelResetRound), so an SMTP
+// outage cannot burn a pupil's rounds. A message that failed is taken back
+// from its recipient's count as well.
 //
 // Threading: ResetFlow is stateless apart from its dependencies, which are
 // themselves thread-safe; HandleForgot may run on several threads at once.
@@ -25,6 +32,7 @@
 #include "sesam/ldap/directory.h"
 #include "sesam/token.h"
 #include "sesam/web/mail.h"
+#include "sesam/web/mail_limits.h"
 #include "sesam/web/templates.h"
 
 namespace sesam::web {
@@ -40,10 +48,13 @@ struct ForgotRequest {
 };
 
 enum class ForgotOutcome {
-  kMailed,          // every address got a message (mailed > 0)
+  kMailed,          // messages were queued (mailed > 0; skipped recipients at their cap)
   kNoAccount,       // no single account has that username
   kNoAddressMatch,  // the account exists, the address is not one of its own
+  kDisabled,        // an administrator disabled the account: no mail
   kLimited,         // the per-account limit refused a new round
+  kRecipientsLimited,  // every recipient is at its cap: no mail, the round taken back
+  kCannotCount,     // the state store cannot count recipients: no mail (fail closed)
   kDirectoryError,  // the directory could not be asked
   kMailError,       // no message could be queued
 };
@@ -51,6 +62,7 @@ enum class ForgotOutcome {
 struct ForgotResult {
   ForgotOutcome outcome = ForgotOutcome::kNoAccount;
   int mailed = 0;
+  int skipped = 0;  // recipients at their cap
 };
 
 struct ResetFlowDeps {
@@ -60,7 +72,21 @@ struct ResetFlowDeps {
   const token::Signer* signer = nullptr;
   i18n::Translations* translations = nullptr;
   const Templates* templates = nullptr;
+  RecipientLimit* recipients = nullptr;
   std::function<token::Clock::time_point()> now = [] { return token::Clock::now(); };
+};
+
+// Whether a round is held to [web] account_limit. The helpdesk's `sesam
+// send-reset` is the way out when a stranger used up an account's rounds: it
+// ignores the limit (and says so in the log), but its round is recorded.
+enum class AccountLimit { kEnforce, kIgnore };
+
+struct SendReport {
+  int queued = 0;   // messages handed to the mail queue
+  int skipped = 0;  // recipients at their cap ([web] recipient_limit)
+  // False when the recipients could not be counted (the state store failed)
+  // and the messages went out anyway: only under AccountLimit::kIgnore.
+  bool counted = true;
 };
 
 // "  Jan@School.BE " and "jan@school.be" match: trimmed, ASCII case folded.
@@ -74,9 +100,15 @@ class ResetFlow {
   // outcome). Never logs a token or a link.
   ForgotResult HandleForgot(const ForgotRequest& request);
 
-  // Begins a round for `account` (per-account limit: ResourceExhausted) and
-  // queues one message per known address. Returns the number queued.
-  Result<int> SendLinks(const ldap::Account& account, std::string_view language);
+  // Begins a round for `account` and queues one message per known address
+  // whose recipient is under its cap. Errors: FailedPrecondition when the
+  // account is disabled or has no address; ResourceExhausted when the
+  // per-account limit refuses the round (reason "account_limit") or every
+  // recipient is at its cap (reason "recipient_limit"); Unavailable (reason
+  // "state_store") when the recipients cannot be counted under kEnforce;
+  // the directory's errors.
+  Result<SendReport> SendLinks(const ldap::Account& account, std::string_view language,
+                               AccountLimit account_limit = AccountLimit::kEnforce);
 
  private:
   ResetFlowDeps deps_;
