@@ -16,11 +16,11 @@
 //
 // Size: the map is fixed (kDefaultMapSize, 64 MiB). A 4 MiB map held 19 828
 // keys of 32 bytes with three events each, so 64 MiB holds some 300 000. An
-// Admit costs one fsync (0.5 ms each, measured on the development VM's disk). Keys whose newest event is older than their
-// retention (the longest window Admit was given for the key, at least
-// kMinRetention) are removed a few at a time by Admit, so the file stays
-// small. When the map is full anyway, writes fail with ResourceExhausted
-// (reason kReasonFull): callers fail closed.
+// Admit costs one fsync (0.5 ms, measured on the development VM's disk). Keys
+// whose newest event is older than their retention (the longest window Admit
+// was given for the key, at least kMinRetention) are removed a few at a time
+// by Admit, so the file stays small. When the map is full anyway, writes fail
+// with ResourceExhausted (reason kReasonFull): callers fail closed.
 #pragma once
 
 #include <chrono>
@@ -57,11 +57,12 @@ inline constexpr std::chrono::seconds kMaxWindow = std::chrono::hours(24 * 366);
 
 // An event counts within `window` while now - at < window: an event exactly
 // `window` old has expired. `now` is the caller's clock; Admit's expiry sweep
-// uses it too, so every caller on the host passes the same clock. Arguments are checked first: an empty key or one
-// longer than 511 bytes, an empty id or one longer than kMaxIdSize, a negative
-// `now`, a window outside [0, kMaxWindow] -> InvalidArgument. A record that does
-// not parse -> DataLoss naming the file (Clear removes it). A Store opened
-// kReadOnly answers writes with FailedPrecondition.
+// uses it too, so every caller on the host passes the same clock.
+// Arguments are checked first: an empty key or one longer than 511 bytes, an
+// empty id or one longer than kMaxIdSize, a negative `now`, a window outside
+// [0, kMaxWindow] -> InvalidArgument. A record that does not parse -> DataLoss
+// naming the file (Clear removes it). A Store opened kReadOnly answers writes
+// with FailedPrecondition.
 class Store {
  public:
   virtual ~Store() = default;
