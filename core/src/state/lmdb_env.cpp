@@ -29,15 +29,26 @@ std::string Mode(mode_t mode) {
   return text;
 }
 
-// Why access was refused, and the fix: who owns what, and who we are.
+// Why access was refused, and the fix: who owns what, and as whom we opened.
 std::string AccessHint(const std::string& dir) {
   struct stat st {};
-  const std::string owner = stat(dir.c_str(), &st) == 0 ? UserName(st.st_uid) : "sesam";
-  return "; " + dir + " has " + DescribeFile(dir) + ", data.mdb " +
-         DescribeFile(dir + "/data.mdb") + ", lock.mdb " + DescribeFile(dir + "/lock.mdb") +
-         "; this process runs as " + UserName(geteuid()) +
-         ". The directory and both files must belong to the user sesam-fcgi runs as: chown -R " +
-         owner + ": " + dir + " && chmod 0700 " + dir;
+  if (stat(dir.c_str(), &st) != 0) return {};
+  const std::string owner = UserName(st.st_uid);
+  // Root opens with the rights of the directory's owner (FsIdentity).
+  const uid_t as = geteuid() == 0 && st.st_uid != 0 ? st.st_uid : geteuid();
+  std::string hint =
+      ". " + dir + ": " + DescribeFile(dir) + "; data.mdb: " + DescribeFile(dir + "/data.mdb") +
+      "; lock.mdb: " + DescribeFile(dir + "/lock.mdb") + "; opened as " + UserName(as) + ". ";
+  if (as == st.st_uid && (st.st_mode & S_IRWXU) != S_IRWXU) {
+    return hint + "The directory must be open to its owner: chmod 0700 " + dir;
+  }
+  if (as == st.st_uid) {
+    return hint + "The files must belong to " + owner + ", like the directory: chown " + owner +
+           ": " + dir + "/data.mdb " + dir + "/lock.mdb";
+  }
+  const std::string run_as = st.st_uid == 0 ? "root" : owner + " or as root";
+  return hint + "Run this as " + run_as + ", or give the directory to the user that runs " +
+         "sesam-fcgi: chown -R USER: " + dir + " && chmod 0700 " + dir;
 }
 
 // While alive, this thread opens files with the rights of `uid`:`gid`, so what
@@ -138,7 +149,7 @@ Result<std::shared_ptr<Env>> OpenEnv(const std::string& dir, const struct stat& 
 
 std::string DescribeFile(const std::string& path) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return errno == ENOENT ? "(missing)" : "(not readable)";
+  if (stat(path.c_str(), &st) != 0) return errno == ENOENT ? "missing" : "not readable";
   return "owner " + UserName(st.st_uid) + ", mode " + Mode(st.st_mode);
 }
 
