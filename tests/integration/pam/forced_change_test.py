@@ -12,13 +12,13 @@ and let `abc` through. The test proves that a weak new password is refused
 with pam_sesam's messages and the shadow entry stays as it was, and that a
 strong one is stored by pam_unix and then opens the session.
 
-Why login: it is what getty (and, the same way, sshd and display managers)
-runs as root to force the change, so the module sees exactly the production
-caller. `su` is setuid root but keeps the real uid of its caller, so the
-module would not see root at all; `passwd` as root does not pass
-PAM_CHANGE_EXPIRED_AUTHTOK. login needs a controlling terminal (python pty
-gives one) and runs without utmp here (it skips the utmp entry when it is
-root and there is none).
+Why login: it is what getty runs as root to force the change (sshd and
+display managers do the same, as root), so the module sees exactly the
+caller of the bug. `su - USER` from an ordinary user does force the change
+too, but su is setuid root and keeps its caller's real uid: the module sees
+no root, enforced the policy already, and the test could not fail without
+the fix. `passwd` is not the login path. login needs a controlling terminal,
+which python's pty gives it; it runs fine here without a utmp file.
 
 The host's files are never touched: the test runs itself again inside a
 private mount namespace (unshare -m --propagation private) where a copy of
@@ -286,7 +286,7 @@ def prepare(work):
 
 
 def inner(work, host_namespace):
-    if mount_namespace() == host_namespace:
+    if host_namespace is None or mount_namespace() == host_namespace:
         print("refusing to bind-mount over /etc outside a new mount namespace")
         return 1
     prepare(work)
