@@ -62,7 +62,13 @@ class Changer {
     context_.names = host_.Names(username_);
     old_password_ = host_.OldAuthtok();
     if (old_password_.has_value()) context_.old_password = &*old_password_;
-    warn_only_ = host_.CallerIsRoot() && loaded_.arguments.enforce_for_root == EnforceForRoot::kNo;
+    // Root setting someone's password (passwd USER) may override the policy,
+    // as with pam_pwquality. A forced change of an expired password is not
+    // root's choice even though login, sshd and display managers run as root:
+    // the user types the password, so the policy holds (pam_pwquality and
+    // pam_unix make the same exception for PAM_CHANGE_EXPIRED_AUTHTOK).
+    warn_only_ = host_.CallerIsRoot() && !host_.ChangingExpiredAuthtok() &&
+                 loaded_.arguments.enforce_for_root == EnforceForRoot::kNo;
     return loaded_.arguments.use_authtok == UseAuthtok::kYes ? UseGivenAuthtok() : AskAndCheck();
   }
 

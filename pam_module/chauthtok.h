@@ -5,7 +5,10 @@
 // use_authtok, else asks twice), reports every failed rule on its own line,
 // asks again up to `retry` times, and on success sets PAM_AUTHTOK for the
 // next module. Root changing a password sees failures as warnings unless
-// enforce_for_root. Never throws for anything but std::bad_alloc.
+// enforce_for_root, or unless the application forces the change of an
+// expired password (PAM_CHANGE_EXPIRED_AUTHTOK: login, sshd, display
+// managers, all running as root). Never throws for anything but
+// std::bad_alloc.
 #pragma once
 
 #include <span>

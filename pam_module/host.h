@@ -26,6 +26,10 @@ class Host {
   // Whether the calling process runs as root (root changing another user's
   // password sees failures as warnings unless enforce_for_root).
   virtual bool CallerIsRoot() = 0;
+  // Whether the application asks to change an expired password only
+  // (PAM_CHANGE_EXPIRED_AUTHTOK): login, sshd and display managers do, as
+  // root, when an account must change its password before it may log in.
+  virtual bool ChangingExpiredAuthtok() = 0;
 
   // PAM_AUTHTOK / PAM_OLDAUTHTOK, when an earlier module set them.
   virtual std::optional<SecretString> NewAuthtok() = 0;

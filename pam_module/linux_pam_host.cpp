@@ -58,6 +58,10 @@ std::vector<std::string> LinuxPamHost::Names(const std::string& user) {
 
 bool LinuxPamHost::CallerIsRoot() { return getuid() == 0; }
 
+bool LinuxPamHost::ChangingExpiredAuthtok() {
+  return (static_cast<unsigned>(flags_) & static_cast<unsigned>(PAM_CHANGE_EXPIRED_AUTHTOK)) != 0;
+}
+
 std::optional<SecretString> LinuxPamHost::NewAuthtok() { return Item(handle_, PAM_AUTHTOK); }
 std::optional<SecretString> LinuxPamHost::OldAuthtok() { return Item(handle_, PAM_OLDAUTHTOK); }
 

@@ -14,6 +14,7 @@ class LinuxPamHost final : public Host {
   Result<std::string> User() override;
   std::vector<std::string> Names(const std::string& user) override;
   bool CallerIsRoot() override;
+  bool ChangingExpiredAuthtok() override;
   std::optional<SecretString> NewAuthtok() override;
   std::optional<SecretString> OldAuthtok() override;
   Status SetNewAuthtok(const SecretString& password) override;

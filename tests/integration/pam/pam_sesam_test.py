@@ -60,7 +60,7 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def run(self, service, stdin, language=None, user="nobody", extra_env=None, as_root=False,
-            valgrind=False):
+            valgrind=False, operation="chauthtok"):
         env = {
             "PATH": "/usr/bin:/bin",
             "LD_PRELOAD": "libpam_wrapper.so",
@@ -72,7 +72,7 @@ class Env:
         if language:
             env["LANGUAGE"] = language
         env.update(extra_env or {})
-        command = ["pamtester", service, user, "chauthtok"]
+        command = ["pamtester", service, user, operation]
         if valgrind:
             env["PAM_WRAPPER_DISABLE_DEEPBIND"] = "1"
             command = ["valgrind", "--error-exitcode=99", "--leak-check=full",
@@ -233,6 +233,24 @@ class PamSesamTest(unittest.TestCase):
         svc = self.env.service("enforced", self.env.sesam("enforce_for_root"),
                                "password required %s/pam_permit.so" % SECURITY)
         rc, out = self.env.run(svc, "abc\n" * 3, as_root=True)
+        self.assertRefused(rc, out, "At least 8 characters", "Too many tries")
+
+    def test_forced_change_of_an_expired_password_is_enforced_for_root(self):
+        # login, sshd and display managers run as root when they force the
+        # change of an expired password: the user chooses it, so no warn-only.
+        if os.geteuid() != 0:
+            self.skipTest("needs root to be root")
+        forced = "chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK)"
+        rc, out = self.env.run(self.svc, "abc\n" * 3, as_root=True, operation=forced)
+        self.assertRefused(rc, out, "At least 8 characters", "Too many tries")
+        self.assertNotIn("Accepted anyway", out)
+        self.assertNotIn("Retype new password", out)
+        rc, out = self.env.run(self.svc, "abc\nXyzzy.Pl0ugh\nXyzzy.Pl0ugh\n", as_root=True,
+                               operation=forced)
+        self.assertEqual(0, rc, out)
+        self.assertIn("Please try again (2 left).", out)
+        # And for an ordinary user's own forced change, as before.
+        rc, out = self.env.run(self.svc, "abc\n" * 3, operation=forced)
         self.assertRefused(rc, out, "At least 8 characters", "Too many tries")
 
 

@@ -1,6 +1,6 @@
 // pam_sm_chauthtok's logic through a fake Host: prompts, retries, messages,
-// use_authtok, enforce_for_root, arguments. The real Linux-PAM path is
-// covered by tests/integration/pam/.
+// use_authtok, enforce_for_root, PAM_CHANGE_EXPIRED_AUTHTOK, arguments. The
+// real Linux-PAM path is covered by tests/integration/pam/.
 #include "chauthtok.h"
 
 #include <security/_pam_types.h>
@@ -30,11 +30,13 @@ class FakeHost final : public pam::Host {
   std::string user = "nobody";
   std::vector<std::string> names;
   bool root = false;
+  bool expired_change = false;  // PAM_CHANGE_EXPIRED_AUTHTOK
   std::optional<std::string> authtok, old_authtok, set_authtok;
 
   Result<std::string> User() override { return user; }
   std::vector<std::string> Names(const std::string&) override { return names; }
   bool CallerIsRoot() override { return root; }
+  bool ChangingExpiredAuthtok() override { return expired_change; }
   std::optional<SecretString> NewAuthtok() override { return Item(authtok); }
   std::optional<SecretString> OldAuthtok() override { return Item(old_authtok); }
   Status SetNewAuthtok(const SecretString& password) override {
@@ -167,6 +169,46 @@ TEST(Chauthtok, RootSeesWarningsUnlessEnforced) {
   enforced.root = true;
   enforced.replies = {"abc", "abc", "abc"};
   LONGS_EQUAL(PAM_AUTHTOK_ERR, Run(enforced, {config, "enforce_for_root", "retry=1"}));
+}
+
+// login, sshd and display managers run as root when they force the change of
+// an expired password: the user chooses it, so the policy holds.
+TEST(Chauthtok, RootForcingAnExpiredChangeIsRefusedLikeAnyone) {
+  FakeHost host;
+  host.root = true;
+  host.expired_change = true;
+  host.replies = {"abc", "abc", "abc"};
+  LONGS_EQUAL(PAM_AUTHTOK_ERR, Run(host, {config}));
+  CHECK_TRUE(host.ErrorsContain("At least 8 characters"));
+  CHECK_TRUE(host.ErrorsContain("Too many tries"));
+  CHECK_TRUE(host.infos.empty());       // no "Accepted anyway"
+  LONGS_EQUAL(3, host.prompts.size());  // never "Retype new password: "
+  CHECK_FALSE(host.set_authtok.has_value());
+
+  FakeHost good;
+  good.root = true;
+  good.expired_change = true;
+  good.replies = {"abc", "Xyzzy.Pl0ugh", "Xyzzy.Pl0ugh"};
+  LONGS_EQUAL(PAM_SUCCESS, Run(good, {config}));
+  CHECK_TRUE(good.set_authtok == "Xyzzy.Pl0ugh");
+}
+
+TEST(Chauthtok, RootForcingAnExpiredChangeWithUseAuthtokIsRefused) {
+  FakeHost host;
+  host.root = true;
+  host.expired_change = true;
+  host.authtok = "abc";
+  LONGS_EQUAL(PAM_AUTHTOK_ERR, Run(host, {config, "use_authtok"}));
+  CHECK_TRUE(host.ErrorsContain("At least 8 characters"));
+  CHECK_TRUE(host.infos.empty());
+}
+
+TEST(Chauthtok, UserForcedToChangeAnExpiredPasswordIsRefused) {
+  FakeHost host;
+  host.expired_change = true;
+  host.replies = {"abc"};
+  LONGS_EQUAL(PAM_AUTHTOK_ERR, Run(host, {config, "retry=1"}));
+  CHECK_FALSE(host.set_authtok.has_value());
 }
 
 TEST(Chauthtok, OldPasswordAndNamesFromTheHost) {
