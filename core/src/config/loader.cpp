@@ -41,7 +41,9 @@ bool LoadReport::ok() const {
   return true;
 }
 
-Status LoadReport::ToStatus() const {
+Status LoadReport::ToStatus() const { return ErrorsToStatus(diagnostics); }
+
+Status ErrorsToStatus(const std::vector<Diagnostic>& diagnostics) {
   std::string message;
   for (const auto& d : diagnostics) {
     if (d.severity != Diagnostic::Severity::kError) continue;
@@ -189,6 +191,7 @@ class Loader {
     ApplyEntries(state.entries);
     RunSectionChecks();
     if (file_checks_ == FileChecks::kYes) CheckSecretFiles();
+    report_.config.lines = set_on_line_;
     return std::move(report_);
   }
 
@@ -319,7 +322,7 @@ class Loader {
   std::string path_;
   FileChecks file_checks_;
   LoadReport report_;
-  std::map<std::string, int> set_on_line_;  // "section.key" -> line
+  std::map<std::string, int, std::less<>> set_on_line_;  // "section.key" -> line
 };
 
 }  // namespace
