@@ -366,6 +366,19 @@ TEST(Config, ReadSecretFile) {
              sesam::StatusCode::kNotFound);
 }
 
+TEST(Config, ReadSecretFileOverSeveralReadsAndTooLarge) {
+  // Longer than one read(2) chunk, so the SecretString grows (wiping as it goes).
+  const std::string long_secret(1500, 'k');
+  const auto secret = config::ReadSecretFile(dir.Write("long.secret", long_secret + "\r\n"));
+  CHECK_TRUE(secret.ok());
+  CHECK_TRUE(secret->view() == long_secret);
+  const auto huge = config::ReadSecretFile(dir.Write("huge.secret", std::string(70000, 'k')));
+  CHECK_TRUE(huge.status().code() == sesam::StatusCode::kInvalidArgument);
+  STRCMP_CONTAINS("larger than 64 KiB", huge.status().message().c_str());
+  CHECK_TRUE(config::ReadSecretFile("/tmp").status().code() ==
+             sesam::StatusCode::kInvalidArgument);  // a directory is no secret file
+}
+
 // CheckTransport (issue 10): no secret in clear to a host that is not loopback.
 TEST_GROUP(Transport) {
   TempDir dir;
