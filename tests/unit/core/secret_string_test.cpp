@@ -1,12 +1,13 @@
 #include "sesam/secret_string.h"
 
-#include <CppUTest/TestHarness.h>
-
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 
 #include "sesam/status.h"
+
+// Last: CppUTest redefines operator new for the code that follows.
+#include <CppUTest/TestHarness.h>
 
 using sesam::SecretString;
 
