@@ -1,14 +1,15 @@
 #!/bin/sh
 # The transport check (issue 10) as an administrator meets it: `sesam
 # config-test` fails for a new password sent in clear to a remote directory and
-# passes, with a warning, for loopback; the verbs that write refuse to start on
-# the remote one before they connect; `sesam check` (the PAM module's load)
-# still reads a workstation's file with a plain ldap:// uri.
+# passes, with a warning, for loopback; the verbs that write and sesam-fcgi
+# refuse to start on the remote one before they connect; `sesam check` (the
+# PAM module's load) still reads a workstation's file with a plain ldap:// uri.
 # Nothing here opens a connection: 192.0.2.0/24 is TEST-NET-1, and the verbs
 # are stopped by the check before they reach the directory.
-# Usage: transport_test.sh PATH/TO/sesam
+# Usage: transport_test.sh PATH/TO/sesam PATH/TO/sesam-fcgi
 set -eu
 sesam=$1
+fcgi=$2
 dir=$(mktemp -d /tmp/sesam-transport-test-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
@@ -62,6 +63,15 @@ status=0
 "$sesam" send-reset jan --config "$dir/remote.conf" >/dev/null 2>"$dir/err" || status=$?
 [ "$status" = 2 ] || fail "send-reset: exit $status, expected 2: $(cat "$dir/err")"
 grep -q "in clear to '192.0.2.10'" "$dir/err" || fail "send-reset: no reason: $(cat "$dir/err")"
+
+# sesam-fcgi refuses to start (exit 1) and says why; it never gets to listen.
+status=0
+timeout 10 "$fcgi" --config "$dir/remote.conf" --listen "unix:$dir/fcgi.sock" --log stderr \
+  >/dev/null 2>"$dir/err" || status=$?
+[ "$status" = 1 ] || fail "sesam-fcgi: exit $status, expected 1: $(cat "$dir/err")"
+grep -q "remote.conf:4: \[ldap\] uri: .*in clear to '192.0.2.10'" "$dir/err" ||
+  fail "sesam-fcgi: no reason: $(cat "$dir/err")"
+[ ! -e "$dir/fcgi.sock" ] || fail "sesam-fcgi listened before refusing"
 
 # `sesam check` loads like pam_sesam.so ([policy] only): not its business.
 status=0
