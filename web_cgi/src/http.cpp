@@ -20,8 +20,11 @@ int HexValue(char c) {
 
 // Decodes into `out`, reserved once to the encoded length (decoding never
 // lengthens), so the bytes are written into one buffer that the caller wipes.
-// On error `out` may hold part of the value: the caller wipes it.
+// A reused `out` too small for `text` is wiped before it grows, so its old
+// buffer is not freed with the previous value in it. On error `out` may hold
+// part of the value: the caller wipes it.
 Status PercentDecodeInto(std::string_view text, std::string& out) {
+  if (out.capacity() < text.size()) WipeString(out);
   out.clear();
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
