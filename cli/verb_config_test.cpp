@@ -1,5 +1,7 @@
 // `sesam config-test [--config PATH]`: loads the file like every part of Sesam
-// does and reports every problem, as `nginx -t` does. Exit 0 when it loads.
+// does and reports every problem, as `nginx -t` does, including the transport
+// check that sesam-fcgi and the verbs that write run at start-up (a secret in
+// clear to a remote host). Exit 0 when it loads and would start.
 #include <cstdio>
 
 #include "options.h"
@@ -13,7 +15,10 @@ int RunConfigTest(Args args) {
   if (!options.positional.empty()) return UsageError("config-test", "unexpected argument");
   const std::string path = options.Value("config").value_or(std::string(config::DefaultPath()));
 
-  const config::LoadReport report = config::LoadFile(path);
+  config::LoadReport report = config::LoadFile(path);
+  for (auto& diagnostic : config::CheckTransport(report.config)) {
+    report.diagnostics.push_back(std::move(diagnostic));
+  }
   for (const auto& diagnostic : report.diagnostics) {
     std::fprintf(stderr, "%s\n", diagnostic.ToString().c_str());
   }

@@ -41,6 +41,10 @@ int RunSendReset(Args args) {
     std::fprintf(stderr, "%s\n", config.status().message().c_str());
     return kExitUsage;
   }
+  if (Status clear = config::ErrorsToStatus(config::CheckTransport(*config)); !clear.ok()) {
+    std::fprintf(stderr, "%s\n", clear.message().c_str());
+    return kExitUsage;
+  }
   const std::string language = options.Value("lang").value_or(config->web.default_language);
   if (config->web.base_url.empty()) return Refused("[web] base_url is not set");
   auto side =

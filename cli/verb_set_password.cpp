@@ -76,6 +76,10 @@ int RunSetPassword(Args args) {
     std::fprintf(stderr, "sesam set-password: %s\n", loaded.status().message().c_str());
     return kExitUsage;
   }
+  if (Status clear = config::ErrorsToStatus(config::CheckTransport(*loaded)); !clear.ok()) {
+    std::fprintf(stderr, "sesam set-password: %s\n", clear.message().c_str());
+    return kExitUsage;
+  }
   Result<policy::Policy> created = policy::Policy::Create(loaded->policy);
   if (!created.ok()) {
     std::fprintf(stderr, "sesam set-password: %s\n", created.status().message().c_str());

@@ -64,7 +64,10 @@ bool SecretString::Equals(std::string_view other) const {
 }
 
 void WipeString(std::string& text) {
-  if (!text.empty()) explicit_bzero(text.data(), text.size());
+  // Growing to the capacity never reallocates, and makes every byte of the
+  // buffer part of the string, so it may be written through data().
+  text.resize(text.capacity());
+  explicit_bzero(text.data(), text.size());
   text.clear();
 }
 

@@ -1,6 +1,7 @@
 #include "fcgi_server.h"
 
 #include <fcgiapp.h>
+#include <string.h>  // explicit_bzero
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "sesam/log.h"
+#include "sesam/secret_string.h"
 
 namespace sesam::web {
 namespace {
@@ -30,9 +32,11 @@ class AcceptedRequest {
  public:
   explicit AcceptedRequest(FCGX_Request& request) : request_(request) {}
   ~AcceptedRequest() {
+    // A body too large to be read may still hold a password: wiped after use.
     char rest[1024];
     while (FCGX_GetStr(rest, sizeof rest, request_.in) > 0) {
     }
+    explicit_bzero(rest, sizeof rest);
     if (!FCGX_GetError(request_.in)) FCGX_Detach(&request_);
     FCGX_Finish_r(&request_);
   }
@@ -48,8 +52,8 @@ std::string Param(const FCGX_Request& request, const char* name) {
   return value ? value : "";
 }
 
-Request ReadRequest(FCGX_Request& fcgx) {
-  Request request;
+// Fills `request`, which the caller owns and wipes (its body is a secret).
+void ReadRequest(FCGX_Request& fcgx, Request& request) {
   request.method = Param(fcgx, "REQUEST_METHOD");
   std::string uri = Param(fcgx, "REQUEST_URI");
   if (uri.empty()) uri = Param(fcgx, "SCRIPT_NAME") + Param(fcgx, "PATH_INFO");
@@ -67,12 +71,13 @@ Request ReadRequest(FCGX_Request& fcgx) {
     if (length > kMaxBodyBytes) {
       request.body_too_large = true;
     } else {
+      // Sized once before the read (a shrink keeps the buffer), so the body
+      // is never reallocated and left behind in freed memory; Serve wipes it.
       request.body.resize(length);
       const int got = FCGX_GetStr(request.body.data(), static_cast<int>(length), fcgx.in);
       request.body.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
     }
   }
-  return request;
 }
 
 void WriteResponse(FCGX_Request& fcgx, const Request& request, const Response& response) {
@@ -131,7 +136,13 @@ void FcgiServer::Serve(App& app) {
     if (accepted < 0) break;
     AcceptedRequest guard(fcgx);
     try {
-      const Request request = ReadRequest(fcgx);
+      // The body carries the new password: wiped on every path out, also
+      // when reading or Handle throws. Filled in place, never moved (a move
+      // of a short std::string copies its bytes). libfcgi's own stream
+      // buffer is out of reach: docs/sesam.conf.5.md, "Secrets in memory".
+      Request request;
+      const ScopedWipe wipe_body(request.body);
+      ReadRequest(fcgx, request);
       WriteResponse(fcgx, request, app.Handle(request));
     } catch (const std::exception& error) {
       log::Error(std::string("request failed: ") + error.what());

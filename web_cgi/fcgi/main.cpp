@@ -14,6 +14,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "csrf.h"
 #include "fcgi_server.h"
@@ -112,6 +113,14 @@ int Run(int argc, char** argv) {
   auto loaded = config::Load(options.config);
   if (!loaded.ok()) return Fail(loaded.status());
   const config::Config& config = *loaded;
+  // No secret in clear to a remote host (issue 10); loopback only warns.
+  const std::vector<config::Diagnostic> transport = config::CheckTransport(config);
+  for (const auto& diagnostic : transport) {
+    if (diagnostic.severity == config::Diagnostic::Severity::kWarning) {
+      log::Warning("sesam-fcgi: " + diagnostic.ToString());
+    }
+  }
+  if (Status refused = config::ErrorsToStatus(transport); !refused.ok()) return Fail(refused);
   if (config.web.base_url.empty()) return Fail(InvalidArgumentError("[web] base_url is not set"));
 
   auto key = config::ReadSecretFile(config.token.key_file);

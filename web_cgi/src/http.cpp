@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "sesam/secret_string.h"
 #include "sesam/utf8.h"
 
 namespace sesam::web {
@@ -17,8 +18,14 @@ int HexValue(char c) {
   return -1;
 }
 
-Result<std::string> PercentDecode(std::string_view text) {
-  std::string out;
+// Decodes into `out`, reserved once to the encoded length (decoding never
+// lengthens), so the bytes are written into one buffer that the caller wipes.
+// A reused `out` too small for `text` is wiped before it grows, so its old
+// buffer is not freed with the previous value in it. On error `out` may hold
+// part of the value: the caller wipes it.
+Status PercentDecodeInto(std::string_view text, std::string& out) {
+  if (out.capacity() < text.size()) WipeString(out);
+  out.clear();
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -37,8 +44,9 @@ Result<std::string> PercentDecode(std::string_view text) {
       out.push_back(c);
     }
   }
-  if (!utf8::Decode(out).ok()) return InvalidArgumentError("field is not valid UTF-8");
-  return out;
+  // IsValid, not Decode: Decode would make a second copy (as code points).
+  if (!utf8::IsValid(out)) return InvalidArgumentError("field is not valid UTF-8");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -93,35 +101,72 @@ std::string_view ReasonPhrase(int status) {
   }
 }
 
-Result<Fields> ParseForm(std::string_view body, const std::vector<std::string_view>& allowed,
-                         UnknownFields unknown) {
-  Fields fields;
-  if (body.empty()) return fields;
+Fields& Fields::operator=(Fields&& other) noexcept {
+  if (this != &other) {
+    WipeValues();
+    std::map<std::string, std::string, std::less<>>::operator=(std::move(other));
+  }
+  return *this;
+}
+
+Fields::~Fields() { WipeValues(); }
+
+void Fields::WipeValues() {
+  for (auto& [name, value] : *this) WipeString(value);
+}
+
+Status ParseForm(std::string_view body, const std::vector<std::string_view>& allowed,
+                 UnknownFields unknown, Fields& fields) {
+  // Scratch for names and for the values of ignored fields, wiped however
+  // this function returns; the values of known fields go to `fields`.
+  std::string name;
+  std::string ignored;
+  const ScopedWipe wipe_name(name);
+  const ScopedWipe wipe_ignored(ignored);
+  const auto fail = [&fields](Status status) {
+    fields.WipeValues();
+    return status;
+  };
+  if (body.empty()) return Status::Ok();
   std::size_t start = 0;
   while (start <= body.size()) {
     std::size_t end = body.find('&', start);
     if (end == std::string_view::npos) end = body.size();
     const std::string_view pair = body.substr(start, end - start);
     start = end + 1;
-    if (pair.empty()) return InvalidArgumentError("empty field");
+    if (pair.empty()) return fail(InvalidArgumentError("empty field"));
     const std::size_t equals = pair.find('=');
-    SESAM_ASSIGN_OR_RETURN(std::string name, PercentDecode(pair.substr(0, equals)));
-    std::string_view raw_value =
+    if (Status decoded = PercentDecodeInto(pair.substr(0, equals), name); !decoded.ok()) {
+      return fail(std::move(decoded));
+    }
+    const std::string_view raw_value =
         equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
-    SESAM_ASSIGN_OR_RETURN(std::string value, PercentDecode(raw_value));
     const bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end();
     if (!known) {
       if (unknown == UnknownFields::kReject) {
-        return InvalidArgumentError("unexpected field '" + name + "'");
+        return fail(InvalidArgumentError("unexpected field '" + name + "'"));
+      }
+      // Decoded all the same: a broken escape anywhere makes the whole input bad.
+      if (Status decoded = PercentDecodeInto(raw_value, ignored); !decoded.ok()) {
+        return fail(std::move(decoded));
       }
       continue;
     }
-    if (!fields.emplace(std::move(name), std::move(value)).second) {
-      return InvalidArgumentError("repeated field");
+    const auto [slot, inserted] = fields.try_emplace(name);
+    if (!inserted) return fail(InvalidArgumentError("repeated field"));
+    if (Status decoded = PercentDecodeInto(raw_value, slot->second); !decoded.ok()) {
+      return fail(std::move(decoded));
     }
     if (end == body.size()) break;
   }
-  return fields;
+  return Status::Ok();
+}
+
+Result<Fields> ParseForm(std::string_view body, const std::vector<std::string_view>& allowed,
+                         UnknownFields unknown) {
+  Fields fields;
+  SESAM_RETURN_IF_ERROR(ParseForm(body, allowed, unknown, fields));
+  return fields;  // moved: the map's nodes change owner, no value is copied
 }
 
 std::optional<std::string> CookieValue(std::string_view cookie_header, std::string_view name) {

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,6 +105,9 @@ struct TokenSection {
 
 struct Config {
   std::string path;  // the file it was loaded from ("" for defaults only)
+  // "section.key" -> the line of `path` that set it; a key left at its default
+  // is absent. Lets checks run after loading (CheckTransport) name the line.
+  std::map<std::string, int, std::less<>> lines;
   PolicySection policy;
   LdapSection ldap;
   MailSection mail;
@@ -154,6 +159,25 @@ Status Set(Config& config, std::string_view section, std::string_view key, std::
 
 // Cross-key checks (e.g. max_length >= min_length) of a whole Config.
 Status Validate(const Config& config);
+
+// The errors among `diagnostics` in one InvalidArgument status, one per line;
+// OK when there is none (warnings do not count).
+Status ErrorsToStatus(const std::vector<Diagnostic>& diagnostics);
+
+// Whether a secret would cross the network in clear. Every password_mode sends
+// the new password or its hash over each [ldap] uri, a simple bind sends the
+// bind password, and [mail] username sends SMTP credentials; each of these in
+// clear to a host that is not loopback is an error, to loopback (127.0.0.0/8,
+// ::1, localhost, an empty host) a warning. Protected: ldapi://, ldaps://,
+// ldap:// with start_tls = yes, smtps://, smtp:// with starttls = yes. The
+// reset links are secrets too: mail without credentials sent in clear to a
+// host that is not loopback is a warning (the mail relay hop is usually inside
+// the school, and mail between servers is often in clear anyway).
+// Diagnostics name file, line and key like LoadFile's. Run by the processes
+// that send these (sesam-fcgi, `sesam set-password`, `sesam send-reset`) and
+// by `sesam config-test`; never by pam_sesam.so or `sesam check`, which only
+// read [policy] and send nothing.
+std::vector<Diagnostic> CheckTransport(const Config& config);
 
 // Reads a secret file named by a *_file key: refuses one that is readable by
 // group or others, strips one trailing newline.

@@ -42,8 +42,24 @@ class SecretString {
   std::size_t capacity_ = 0;
 };
 
-// Overwrites a std::string's buffer with zeros and empties it.
+// Overwrites a std::string's whole buffer (its capacity, not only its size:
+// a string that shrank, or that a short value was moved out of, still holds
+// old bytes past its end) with zeros and empties it. Keeps the buffer.
 void WipeString(std::string& text);
+
+// Wipes a std::string (WipeString) when the scope ends, on every path out,
+// including early returns and exceptions: for a secret that must live in a
+// std::string, e.g. a request body that a C library fills.
+class ScopedWipe {
+ public:
+  explicit ScopedWipe(std::string& text) : text_(text) {}
+  ~ScopedWipe() { WipeString(text_); }
+  ScopedWipe(const ScopedWipe&) = delete;
+  ScopedWipe& operator=(const ScopedWipe&) = delete;
+
+ private:
+  std::string& text_;
+};
 
 // Constant-time equality of two byte strings of equal length; false when the
 // lengths differ.

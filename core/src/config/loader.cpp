@@ -1,8 +1,11 @@
 // Reads sesam.conf with inih and turns it into a typed Config, collecting every
 // problem with its file, line and key. Nothing here exits or throws: a bad file
 // is the admin's everyday mistake, and each caller decides how to fail closed.
+#include <fcntl.h>
 #include <ini.h>
+#include <string.h>  // explicit_bzero
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -41,7 +44,9 @@ bool LoadReport::ok() const {
   return true;
 }
 
-Status LoadReport::ToStatus() const {
+Status LoadReport::ToStatus() const { return ErrorsToStatus(diagnostics); }
+
+Status ErrorsToStatus(const std::vector<Diagnostic>& diagnostics) {
   std::string message;
   for (const auto& d : diagnostics) {
     if (d.severity != Diagnostic::Severity::kError) continue;
@@ -189,6 +194,7 @@ class Loader {
     ApplyEntries(state.entries);
     RunSectionChecks();
     if (file_checks_ == FileChecks::kYes) CheckSecretFiles();
+    report_.config.lines = set_on_line_;
     return std::move(report_);
   }
 
@@ -319,7 +325,7 @@ class Loader {
   std::string path_;
   FileChecks file_checks_;
   LoadReport report_;
-  std::map<std::string, int> set_on_line_;  // "section.key" -> line
+  std::map<std::string, int, std::less<>> set_on_line_;  // "section.key" -> line
 };
 
 }  // namespace
@@ -369,31 +375,65 @@ Status Validate(const Config& config) {
   return message.empty() ? Status::Ok() : InvalidArgumentError(message);
 }
 
+namespace {
+
+// A file descriptor closed on every path out.
+class FdOwner {
+ public:
+  explicit FdOwner(int fd) : fd_(fd) {}
+  ~FdOwner() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdOwner(const FdOwner&) = delete;
+  FdOwner& operator=(const FdOwner&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The read(2) buffer, wiped on every path out.
+struct WipedChunk {
+  char bytes[512];
+  ~WipedChunk() { explicit_bzero(bytes, sizeof bytes); }
+};
+
+constexpr std::size_t kMaxSecretBytes = 64 * 1024;
+
+}  // namespace
+
+// open(2) and read(2), not stdio: a FILE reads through a buffer of its own and
+// frees it without wiping, which would leave the secret in freed memory.
 Result<SecretString> ReadSecretFile(const std::string& path) {
-  std::unique_ptr<FILE, FileOwner> file(std::fopen(path.c_str(), "re"));
-  if (!file) {
-    return Status(errno == ENOENT ? StatusCode::kNotFound : StatusCode::kPermissionDenied,
-                  "cannot open secret file " + path + ": " + std::strerror(errno));
+  FdOwner fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) {
+    const int error = errno;
+    return Status(error == ENOENT ? StatusCode::kNotFound : StatusCode::kPermissionDenied,
+                  "cannot open secret file " + path + ": " + std::strerror(error));
   }
   struct stat info {};
-  if (::fstat(fileno(file.get()), &info) != 0 || !S_ISREG(info.st_mode)) {
+  if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) {
     return InvalidArgumentError("secret file " + path + " is not a regular file");
   }
   if ((info.st_mode & 077) != 0) {
     return PermissionDeniedError("secret file " + path +
                                  " is readable by group or others; run 'chmod 600 " + path + "'");
   }
-  SecretString secret;
-  char buffer[512];
-  std::size_t got;
-  while ((got = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    secret.Append(std::string_view(buffer, got));
-    if (secret.size() > 64 * 1024) {
-      explicit_bzero(buffer, sizeof buffer);
+  SecretString secret;  // Append wipes the old buffer when it grows
+  WipedChunk chunk;
+  while (true) {
+    const ssize_t got = ::read(fd.get(), chunk.bytes, sizeof chunk.bytes);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      return Status(StatusCode::kPermissionDenied,
+                    "cannot read secret file " + path + ": " + std::strerror(errno));
+    }
+    if (got == 0) break;
+    secret.Append(std::string_view(chunk.bytes, static_cast<std::size_t>(got)));
+    if (secret.size() > kMaxSecretBytes) {
       return InvalidArgumentError("secret file " + path + " is larger than 64 KiB");
     }
   }
-  explicit_bzero(buffer, sizeof buffer);
   secret.TrimLineEnd();
   return secret;
 }

@@ -365,3 +365,190 @@ TEST(Config, ReadSecretFile) {
   CHECK_TRUE(config::ReadSecretFile("/nonexistent").status().code() ==
              sesam::StatusCode::kNotFound);
 }
+
+TEST(Config, ReadSecretFileOverSeveralReadsAndTooLarge) {
+  // Longer than one read(2) chunk, so the SecretString grows (wiping as it goes).
+  const std::string long_secret(1500, 'k');
+  const auto secret = config::ReadSecretFile(dir.Write("long.secret", long_secret + "\r\n"));
+  CHECK_TRUE(secret.ok());
+  CHECK_TRUE(secret->view() == long_secret);
+  const auto huge = config::ReadSecretFile(dir.Write("huge.secret", std::string(70000, 'k')));
+  CHECK_TRUE(huge.status().code() == sesam::StatusCode::kInvalidArgument);
+  STRCMP_CONTAINS("larger than 64 KiB", huge.status().message().c_str());
+  CHECK_TRUE(config::ReadSecretFile("/tmp").status().code() ==
+             sesam::StatusCode::kInvalidArgument);  // a directory is no secret file
+}
+
+// CheckTransport (issue 10): no secret in clear to a host that is not loopback.
+TEST_GROUP(Transport) {
+  TempDir dir;
+  // Loads `text` (with a base, so that [ldap] is otherwise complete) and runs
+  // the transport check; the load itself must succeed.
+  std::vector<Diagnostic> Check(const std::string& text) {
+    const config::LoadReport report = config::LoadFile(dir.Write("sesam.conf", text));
+    if (!report.ok()) FAIL(("the load failed:\n" + AllErrors(report)).c_str());
+    return config::CheckTransport(report.config);
+  }
+  static std::string Text(const std::vector<Diagnostic>& diagnostics) {
+    std::string text;
+    for (const auto& d : diagnostics) text += d.ToString() + "\n";
+    return text;
+  }
+  static int Count(const std::vector<Diagnostic>& diagnostics, Diagnostic::Severity severity) {
+    int count = 0;
+    for (const auto& d : diagnostics) count += d.severity == severity ? 1 : 0;
+    return count;
+  }
+  void ExpectOneError(const std::string& text, const char* expected) {
+    const auto found = Check(text);
+    if (Count(found, Diagnostic::Severity::kError) != 1) {
+      FAIL(("expected one error for:\n" + text + "got:\n" + Text(found)).c_str());
+    }
+    STRCMP_CONTAINS(expected, Text(found).c_str());
+  }
+  void ExpectOneWarning(const std::string& text, const char* expected) {
+    const auto found = Check(text);
+    if (Count(found, Diagnostic::Severity::kWarning) != 1 ||
+        Count(found, Diagnostic::Severity::kError) != 0) {
+      FAIL(("expected one warning for:\n" + text + "got:\n" + Text(found)).c_str());
+    }
+    STRCMP_CONTAINS(expected, Text(found).c_str());
+  }
+  void ExpectNothing(const std::string& text) {
+    const auto found = Check(text);
+    if (!found.empty()) FAIL(("expected nothing for:\n" + text + "got:\n" + Text(found)).c_str());
+  }
+};
+
+TEST(Transport, DefaultsSendNothingInClear) {
+  CHECK_TRUE(config::CheckTransport(config::DefaultConfig()).empty());
+}
+
+TEST(Transport, RemoteLdapInClearIsAnErrorWithFileLineAndKey) {
+  const auto found = Check("[ldap]\nbase = dc=school,dc=test\nuri = ldap://ldap.school.be\n");
+  LONGS_EQUAL(1, found.size());
+  const Diagnostic& d = found.front();
+  CHECK_TRUE(d.severity == Diagnostic::Severity::kError);
+  LONGS_EQUAL(3, d.line);
+  STRCMP_EQUAL("uri", d.key.c_str());
+  STRCMP_CONTAINS(
+      "sesam.conf:3: [ldap] uri: 'ldap://ldap.school.be' would send the new "
+      "passwords (password_mode = exop) in clear to 'ldap.school.be'",
+      d.ToString().c_str());
+  STRCMP_CONTAINS("start_tls = yes", d.message.c_str());
+  CHECK_FALSE(config::ErrorsToStatus(found).ok());
+}
+
+TEST(Transport, EveryPasswordModeSendsASecret) {
+  ExpectOneError("[ldap]\nuri = ldap://192.0.2.7:389/\npassword_mode = exop\n",
+                 "the new passwords (password_mode = exop)");
+  ExpectOneError("[ldap]\nuri = ldap://192.0.2.7\npassword_mode = crypt\n",
+                 "the new password hashes (password_mode = crypt)");
+  ExpectOneError("[ldap]\nuri = ldap://192.0.2.7\npassword_mode = argon2\n",
+                 "the new password hashes (password_mode = argon2)");
+  // ad without TLS is refused by the loader already (unicodePwd needs TLS).
+  const config::LoadReport ad = config::LoadFile(
+      dir.Write("ad.conf", "[ldap]\nuri = ldap://dc.school.be\npassword_mode = ad\n"));
+  CHECK_FALSE(ad.ok());
+  STRCMP_CONTAINS("(password_mode = ad) in clear to 'dc.school.be'",
+                  Text(config::CheckTransport(ad.config)).c_str());
+}
+
+TEST(Transport, NamesTheBindPasswordOfASimpleBind) {
+  const std::string secret = dir.Write("bind.secret", "s\n");
+  ExpectOneError(
+      "[ldap]\nuri = ldap://ldap.school.be\nbind_dn = cn=sesam,dc=school,dc=test\n"
+      "bind_password_file = " +
+          secret + "\n",
+      "(password_mode = exop) and the bind password in clear");
+  const auto external = Check("[ldap]\nuri = ldap://ldap.school.be\nsasl_mech = EXTERNAL\n");
+  STRCMP_CONTAINS("(password_mode = exop) in clear", Text(external).c_str());
+  CHECK_TRUE(Text(external).find("bind password") == std::string::npos);
+}
+
+TEST(Transport, LoopbackLdapInClearIsAWarning) {
+  for (const char* uri :
+       {"ldap://127.0.0.1:3890", "ldap://127.1.2.3/", "ldap://localhost", "ldap://LocalHost:389",
+        "ldap://[::1]:389", "ldap://[::ffff:127.0.0.1]", "ldap:///"}) {
+    ExpectOneWarning(std::string("[ldap]\nuri = ") + uri + "\n", "in clear over loopback");
+  }
+}
+
+TEST(Transport, LookalikeHostsAreRemote) {
+  for (const char* uri :
+       {"ldap://localhost.school.be", "ldap://127.0.0.1.nip.io", "ldap://[::2]", "ldap://128.0.0.1",
+        "ldap://127.1", "ldap://[::1", "ldap://user@ldap.school.be"}) {
+    ExpectOneError(std::string("[ldap]\nuri = ") + uri + "\n", "in clear to");
+  }
+}
+
+TEST(Transport, ProtectedLdapIsFine) {
+  ExpectNothing("[ldap]\nuri = ldapi:///\n");
+  ExpectNothing("[ldap]\nuri = ldapi://%2Frun%2Fslapd%2Fldapi\n");
+  ExpectNothing("[ldap]\nuri = ldaps://ldap.school.be\n");
+  ExpectNothing("[ldap]\nuri = ldap://ldap.school.be\nstart_tls = yes\n");
+  ExpectNothing("[ldap]\nuri = ldap://ldap.school.be ldap://ldap2.school.be\nstart_tls = yes\n");
+}
+
+TEST(Transport, EachUriIsChecked) {
+  const auto found = Check("[ldap]\nuri = ldaps://ldap1.school.be ldap://ldap2.school.be\n");
+  LONGS_EQUAL(1, found.size());
+  STRCMP_CONTAINS("'ldap://ldap2.school.be'", found.front().message.c_str());
+  const auto both = Check("[ldap]\nuri = ldap://ldap1.school.be ldap://127.0.0.1\n");
+  LONGS_EQUAL(1, Count(both, Diagnostic::Severity::kError));
+  LONGS_EQUAL(1, Count(both, Diagnostic::Severity::kWarning));
+}
+
+TEST(Transport, SmtpCredentialsInClear) {
+  const std::string secret = dir.Write("mail.secret", "s\n");
+  const std::string credentials = "username = sesam\npassword_file = " + secret + "\n";
+  const auto found = Check("[mail]\n" + credentials + "smtp_url = smtp://mail.school.be:587\n");
+  LONGS_EQUAL(1, found.size());
+  CHECK_TRUE(found.front().severity == Diagnostic::Severity::kError);
+  LONGS_EQUAL(4, found.front().line);
+  STRCMP_EQUAL("smtp_url", found.front().key.c_str());
+  STRCMP_CONTAINS("would send the SMTP password in clear to 'mail.school.be'",
+                  found.front().message.c_str());
+  ExpectOneWarning("[mail]\n" + credentials + "smtp_url = smtp://127.0.0.1:25\n",
+                   "SMTP password in clear over loopback");
+  ExpectNothing("[mail]\n" + credentials +
+                "smtp_url = smtp://mail.school.be:587\nstarttls = yes\n");
+  ExpectNothing("[mail]\n" + credentials + "smtp_url = smtps://mail.school.be\n");
+  // A password in the URL itself is credentials too.
+  ExpectOneError("[mail]\nsmtp_url = smtp://sesam:pw@mail.school.be\n", "SMTP password in clear");
+}
+
+TEST(Transport, MailWithoutCredentials) {
+  // The reset links are secrets too, but a relay without credentials is a
+  // school's everyday setup: a warning, not an error.
+  ExpectOneWarning("[mail]\nsmtp_url = smtp://relay.school.be\n",
+                   "sends the reset links in clear to 'relay.school.be'");
+  ExpectNothing("[mail]\nsmtp_url = smtp://relay.school.be\nstarttls = yes\n");
+  ExpectNothing("[mail]\nsmtp_url = smtps://relay.school.be\n");
+  ExpectNothing("[mail]\nsmtp_url = smtp://localhost:25\n");
+  ExpectNothing("[mail]\n");
+}
+
+TEST(Transport, NotCheckedWhereOnlyThePolicyIsRead) {
+  // A workstation's sesam.conf for pam_sesam.so and `sesam check`: plain
+  // ldap:// to the school server is not their business and must load.
+  const std::string path = dir.Write(
+      "workstation.conf", "[policy]\nmin_length = 10\n[ldap]\nuri = ldap://ldap.school.be\n");
+  const auto report = config::LoadFile(path, config::FileChecks::kNo);
+  CHECK_TRUE(report.ok());
+  CHECK_TRUE(report.diagnostics.empty());
+  CHECK_TRUE(config::Load(path, config::FileChecks::kNo).ok());
+  CHECK_TRUE(config::Validate(report.config).ok());
+  // The full load does not run it either: the processes that send call it.
+  CHECK_TRUE(config::LoadFile(path).ok());
+}
+
+TEST(Transport, DefaultValuesAreMarked) {
+  config::Config c = config::DefaultConfig();
+  c.ldap.uri = {"ldap://ldap.school.be"};
+  const auto found = config::CheckTransport(c);
+  LONGS_EQUAL(1, found.size());
+  LONGS_EQUAL(0, found.front().line);
+  STRCMP_CONTAINS("(default value)", found.front().message.c_str());
+  CHECK_TRUE(config::ErrorsToStatus({}).ok());
+}

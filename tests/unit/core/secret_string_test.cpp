@@ -1,9 +1,13 @@
 #include "sesam/secret_string.h"
 
-#include <CppUTest/TestHarness.h>
-
+#include <stdexcept>
 #include <string>
 #include <type_traits>
+
+#include "sesam/status.h"
+
+// Last: CppUTest redefines operator new for the code that follows.
+#include <CppUTest/TestHarness.h>
 
 using sesam::SecretString;
 
@@ -75,4 +79,66 @@ TEST(SecretString, WipeStringEmpties) {
   std::string text = "secret";
   sesam::WipeString(text);
   CHECK_TRUE(text.empty());
+}
+
+// The whole buffer is zeroed, not only the current size. Read through the
+// pointer the string still owns (WipeString keeps the buffer).
+static bool BufferIsZero(const char* data, std::size_t size) {
+  for (std::size_t i = 0; i < size; ++i) {
+    if (data[i] != '\0') return false;
+  }
+  return true;
+}
+
+TEST(SecretString, WipeStringZeroesTheWholeBufferOfAShrunkString) {
+  std::string text(64, 'p');
+  text.resize(5);  // the 59 bytes past the end still hold 'p'
+  const char* data = text.data();
+  const std::size_t capacity = text.capacity();
+  sesam::WipeString(text);
+  CHECK_TRUE(text.empty());
+  CHECK_TRUE(text.data() == data);
+  CHECK_TRUE(BufferIsZero(data, capacity));
+}
+
+TEST(SecretString, WipeStringZeroesAMovedFromShortString) {
+  // Moving a short string copies its bytes out of the object's own buffer and
+  // leaves them there; size() is 0, so only the capacity reaches them.
+  std::string source = "hunter2-short";
+  const std::string target = std::move(source);
+  STRCMP_EQUAL("hunter2-short", target.c_str());
+  const char* data = source.data();  // NOLINT(bugprone-use-after-move): under test
+  sesam::WipeString(source);
+  CHECK_TRUE(BufferIsZero(data, source.capacity() + 1));
+}
+
+namespace {
+
+enum class Way { kOk, kError, kThrow };
+
+// Uses `body` and leaves early on a bad one, as a request handler would.
+sesam::Status Consume(std::string& body, Way way) {
+  const sesam::ScopedWipe wipe(body);
+  if (way == Way::kError) return sesam::InvalidArgumentError("bad body");
+  if (way == Way::kThrow) throw std::runtime_error("handler failed");
+  return sesam::Status::Ok();
+}
+
+}  // namespace
+
+TEST(SecretString, ScopedWipeWipesOnEveryPathOut) {
+  for (const Way way : {Way::kOk, Way::kError, Way::kThrow}) {
+    std::string body = "password=Correct-Horse-Battery-9&password2=Correct-Horse-Battery-9";
+    const char* data = body.data();
+    const std::size_t capacity = body.capacity();
+    bool thrown = false;
+    try {
+      CHECK_EQUAL(way == Way::kOk, Consume(body, way).ok());
+    } catch (const std::runtime_error&) {
+      thrown = true;
+    }
+    CHECK_EQUAL(way == Way::kThrow, thrown);
+    CHECK_TRUE(body.empty());
+    CHECK_TRUE(BufferIsZero(data, capacity));
+  }
 }

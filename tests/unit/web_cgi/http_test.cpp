@@ -1,5 +1,8 @@
 #include "sesam/web/http.h"
 
+#include <string>
+#include <type_traits>
+
 // Last: CppUTest redefines operator new for the code that follows.
 #include <CppUTest/TestHarness.h>
 
@@ -61,4 +64,73 @@ TEST(Cookies, FindsOneValue) {
 
 TEST(Cookies, TwoCookiesOfOneNameAreTrustedNeither) {
   CHECK_FALSE(CookieValue("sesam_csrf=a; sesam_csrf=b", "sesam_csrf").has_value());
+}
+
+// Secrets in memory (issue 10): the decoded values are wiped on every path.
+namespace {
+
+bool BufferIsZero(const std::string& text) {
+  // Through data(): WipeString keeps the buffer, so all of it is still ours.
+  const char* data = text.data();
+  for (std::size_t i = 0; i <= text.capacity(); ++i) {
+    if (data[i] != '\0') return false;
+  }
+  return true;
+}
+
+const std::string kSecret = "Correct-Horse-Battery-Staple-9";  // longer than a short string
+
+}  // namespace
+
+TEST_GROUP(FormSecrets){};
+
+TEST(FormSecrets, FieldsCannotBeCopied) {
+  CHECK_FALSE(std::is_copy_constructible_v<Fields>);
+  CHECK_FALSE(std::is_copy_assignable_v<Fields>);
+  CHECK_TRUE(std::is_nothrow_move_constructible_v<Fields>);
+}
+
+TEST(FormSecrets, WipeValuesZeroesEveryValueAndKeepsTheNames) {
+  auto fields = ParseForm("password=" + kSecret + "&password2=" + kSecret,
+                          {"password", "password2"}, UnknownFields::kReject);
+  CHECK_TRUE(fields.ok());
+  STRCMP_EQUAL(kSecret.c_str(), fields->at("password").c_str());
+  fields->WipeValues();
+  LONGS_EQUAL(2, fields->size());
+  CHECK_TRUE(fields->at("password").empty());
+  CHECK_TRUE(BufferIsZero(fields->at("password")));
+  CHECK_TRUE(BufferIsZero(fields->at("password2")));
+}
+
+TEST(FormSecrets, AnErrorAfterAPasswordWipesIt) {
+  // Each of these fails after "password" was decoded: a bad escape, bad
+  // UTF-8, a repeated field, an unknown field, an empty field.
+  for (const std::string& tail :
+       {std::string("&password2=%zz"), std::string("&password2=%ff"),
+        std::string("&password=again"), std::string("&other=1"), std::string("&")}) {
+    Fields fields;
+    const sesam::Status status = ParseForm("password=" + kSecret + tail, {"password", "password2"},
+                                           UnknownFields::kReject, fields);
+    CHECK_FALSE(status.ok());
+    CHECK_TRUE(fields.contains("password"));
+    CHECK_TRUE(fields.at("password").empty());
+    CHECK_TRUE(BufferIsZero(fields.at("password")));
+  }
+}
+
+TEST(FormSecrets, AValueThatFailsHalfwayIsWiped) {
+  // The bad byte comes last: the first 30 bytes were decoded into the field.
+  Fields fields;
+  CHECK_FALSE(
+      ParseForm("password=" + kSecret + "%ff", {"password"}, UnknownFields::kReject, fields).ok());
+  CHECK_TRUE(fields.at("password").empty());
+  CHECK_TRUE(BufferIsZero(fields.at("password")));
+}
+
+TEST(FormSecrets, SuccessKeepsTheValues) {
+  Fields fields;
+  CHECK_TRUE(
+      ParseForm("a=1&password=" + kSecret, {"password"}, UnknownFields::kIgnore, fields).ok());
+  STRCMP_EQUAL(kSecret.c_str(), fields.at("password").c_str());
+  LONGS_EQUAL(1, fields.size());
 }

@@ -44,7 +44,24 @@ struct Response {
 // "303 See Other" for 303, etc.: the reason phrase sesam-fcgi sends.
 std::string_view ReasonPhrase(int status);
 
-using Fields = std::map<std::string, std::string, std::less<>>;
+// The decoded fields of a form or a query string, name -> value. A value may
+// be a new password: every value is wiped (WipeString, the whole buffer) when
+// the Fields is destroyed or assigned over, so no caller has to remember it.
+// Not copyable, for the same reason; a copy of one value is the caller's to
+// wipe (or to hold in a SecretString). Names are not wiped: each is one of the
+// names the caller allowed, and a std::map key cannot be written to.
+class Fields : public std::map<std::string, std::string, std::less<>> {
+ public:
+  Fields() = default;
+  Fields(Fields&& other) noexcept = default;
+  Fields& operator=(Fields&& other) noexcept;
+  Fields(const Fields&) = delete;
+  Fields& operator=(const Fields&) = delete;
+  ~Fields();
+
+  // Zeroes every value's buffer and leaves the value empty; the names stay.
+  void WipeValues();
+};
 
 enum class UnknownFields { kReject, kIgnore };
 
@@ -52,8 +69,18 @@ enum class UnknownFields { kReject, kIgnore };
 // (or is ignored, for query strings), no name may repeat, "name[]" style
 // array names are unknown names, percent escapes must be complete, and every
 // decoded value must be valid UTF-8. Any violation -> InvalidArgument.
+//
+// Each value is decoded straight into its place in the Fields, in a buffer
+// sized once, so no other copy of it is made; the decoding scratch (names,
+// ignored values) is wiped before returning, on every path. The caller owns
+// `body` and wipes it (sesam-fcgi: fcgi_server.cpp).
 Result<Fields> ParseForm(std::string_view body, const std::vector<std::string_view>& allowed,
                          UnknownFields unknown);
+
+// The same into `fields`, which must be empty. On error every value decoded so
+// far is wiped (the names stay), and `fields` is to be discarded.
+Status ParseForm(std::string_view body, const std::vector<std::string_view>& allowed,
+                 UnknownFields unknown, Fields& fields);
 
 // The value of cookie `name` in a Cookie header, if present exactly once.
 std::optional<std::string> CookieValue(std::string_view cookie_header, std::string_view name);
