@@ -7,7 +7,8 @@
 
 namespace sesam::web {
 
-// Control characters and quotes escaped as \xNN, cut at 64 bytes ("..." added).
-std::string LogSafe(std::string_view text);
+// Control characters and quotes escaped as \xNN, cut at `max` bytes ("..."
+// added).
+std::string LogSafe(std::string_view text, std::size_t max = 64);
 
 }  // namespace sesam::web

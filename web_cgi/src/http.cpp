@@ -5,10 +5,14 @@
 
 #include <algorithm>
 
+#include "audit.h"
 #include "sesam/utf8.h"
 
 namespace sesam::web {
 namespace {
+
+// How much of a field name an error message (and so the log) repeats.
+constexpr std::size_t kLoggedNameBytes = 32;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -112,7 +116,8 @@ Result<Fields> ParseForm(std::string_view body, const std::vector<std::string_vi
     const bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end();
     if (!known) {
       if (unknown == UnknownFields::kReject) {
-        return InvalidArgumentError("unexpected field '" + name + "'");
+        // The name is the sender's choice and this message is logged: cut short.
+        return InvalidArgumentError("unexpected field '" + LogSafe(name, kLoggedNameBytes) + "'");
       }
       continue;
     }

@@ -87,6 +87,8 @@ struct WebSection {
   Rate ip_limit;
   Rate account_limit;
   Rate forgot_rate;  // forgot requests worked off per process (lookups, rounds, mail)
+  Rate link_failure_limit;  // dead otp links per client, then 429
+  unsigned limit_clients;   // clients each per-client limit remembers (memory bound)
 };
 
 struct TokenSection {

@@ -91,6 +91,8 @@ SectionSpec WebSectionSpec() {
           RateKey(s, &S::ip_limit, "ip_limit", "20/10m"),
           RateKey(s, &S::account_limit, "account_limit", "3/1h"),
           RateKey(s, &S::forgot_rate, "forgot_rate", "20/1s"),
+          RateKey(s, &S::link_failure_limit, "link_failure_limit", "20/10m"),
+          UnsignedKey(s, &S::limit_clients, "limit_clients", "100000", 1000, 10'000'000),
       },
       ValidateWeb,
   };
