@@ -113,7 +113,8 @@ class Web:
                     "helpdesk": "helpdesk@school.test", "school_name": "Sint-Jan",
                     "languages": "nl fr en", "default_language": "nl",
                     "return_urls": "https://sso.school.test/",
-                    "ip_limit": "100000/1m", "account_limit": "100000/1h"},
+                    "ip_limit": "100000/1m", "account_limit": "100000/1h",
+                    "link_failure_limit": "100000/1m"},
             "token": {"key_file": os.path.join(self.dir, "token.key"), "lifetime": "15m"},
         }
         for (section, key), value in self.overrides.items():
