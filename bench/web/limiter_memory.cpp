@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   const long room = argc > 2 ? std::atol(argv[2]) : clients;
   const long resident_before = ResidentKb();
   const auto heap_before = mallinfo2().uordblks;
-  sesam::web::RateLimiter limiter({20, minutes(10)}, static_cast<std::size_t>(room));
+  sesam::web::RateLimiter limiter("bench", {20, minutes(10)}, static_cast<std::size_t>(room));
   const auto t0 = sesam::web::RateLimiter::Clock::now();
   for (long i = 0; i < clients; ++i) {
     // One IPv6 /64 each: the worst case, every client a key of its own.

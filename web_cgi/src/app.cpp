@@ -47,11 +47,13 @@ Response App::Handle(const Request& request) { return impl_->Handle(request); }
 App::Impl::Impl(AppDeps deps)
     : deps_(std::move(deps)),
       proxies_(deps_.config->web.trusted_proxies),
-      ip_limiter_(deps_.config->web.ip_limit, deps_.config->web.limit_clients),
-      link_limiter_(deps_.config->web.link_failure_limit, deps_.config->web.limit_clients),
+      ip_limiter_("ip_limit", deps_.config->web.ip_limit, deps_.config->web.limit_clients),
+      link_limiter_("link_failure_limit", deps_.config->web.link_failure_limit,
+                    deps_.config->web.limit_clients),
       health_(deps_.directory, deps_.now),
       bad_form_log_("bad form", kLinesPerMinute, std::chrono::minutes(1)),
-      proxy_log_("forwarded hop", kLinesPerMinute, std::chrono::minutes(1)) {
+      proxy_log_("forwarded hop", kLinesPerMinute, std::chrono::minutes(1)),
+      limited_log_("limited request", kLinesPerMinute, std::chrono::minutes(1)) {
   std::string base = deps_.config->web.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   base_path_ = PathOf(base);
@@ -148,8 +150,8 @@ Response App::Impl::Route(PageContext& context, std::string_view route) {
 Response App::Impl::Otp(PageContext& context, std::string_view token, bool get) {
   const auto now = RateLimiter::Clock::now();
   if (const long wait = link_limiter_.Check(context.client_key, now)) {
-    log::Info("reset link refused from " + LogSafe(context.client_ip) +
-              ": limited (link_failure_limit reached)");
+    limited_log_.Write(log::Level::kInfo, "reset link refused from " + LogSafe(context.client_ip) +
+                                              ": limited (link_failure_limit reached)");
     return TooMany(context, wait,
                    context.Tr(N_("Too many links that no longer work were opened from your "
                                  "network. Please wait a few minutes, then open the newest "

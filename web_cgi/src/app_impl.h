@@ -94,6 +94,7 @@ class App::Impl {
   HealthProbe health_;
   LogThrottle bad_form_log_;
   LogThrottle proxy_log_;
+  LogThrottle limited_log_;  // the lines of 429 answers
   FragmentCache fragments_;
   std::string base_path_;  // "/sesam" for https://host/sesam; "" at the root
   bool https_ = false;

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -59,11 +60,12 @@ struct ClientKey {
 struct ClientKeyHash {
   std::size_t operator()(const ClientKey& key) const noexcept {
     // The low half of a /64 key is zero: mix both halves.
-    std::size_t high = 0;
-    std::size_t low = 0;
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
     std::memcpy(&high, key.bytes.data(), sizeof high);
     std::memcpy(&low, key.bytes.data() + 8, sizeof low);
-    return (high ^ (low * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+    return static_cast<std::size_t>((high ^ (low * 0x9E3779B97F4A7C15ull)) *
+                                    0xBF58476D1CE4E5B9ull);
   }
 };
 

@@ -82,8 +82,9 @@ Response App::Impl::PostForgot(PageContext& context) {
                       context.Tr(N_("A valid e-mail address is required.")));
   }
   if (const long wait = ip_limiter_.Hit(context.client_key, RateLimiter::Clock::now())) {
-    log::Info("reset request: user '" + LogSafe(username) + "' from " + LogSafe(context.client_ip) +
-              ": limited (ip_limit reached)");
+    limited_log_.Write(log::Level::kInfo, "reset request: user '" + LogSafe(username) + "' from " +
+                                              LogSafe(context.client_ip) +
+                                              ": limited (ip_limit reached)");
     return TooMany(
         context, wait,
         context.Tr(N_("Too many requests came from your network. Please try again later.")));

@@ -5,10 +5,13 @@
 #include <utility>
 #include <vector>
 
+#include "sesam/log.h"
+
 namespace sesam::web {
 
-RateLimiter::RateLimiter(config::Rate rate, std::size_t max_clients)
-    : rate_(rate),
+RateLimiter::RateLimiter(std::string name, config::Rate rate, std::size_t max_clients)
+    : name_(std::move(name)),
+      rate_(rate),
       max_clients_(std::max<std::size_t>(max_clients, 4)),
       slice_(std::max<Clock::duration>(
           std::chrono::duration_cast<Clock::duration>(rate.window) / kSlices,
@@ -103,6 +106,10 @@ void RateLimiter::MakeRoom(std::uint32_t slice) {
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   for (std::size_t i = 0; i < drop; ++i) entries_.erase(ranked[i].second);
   evicted_ += drop;
+  // At most once per max_clients / 4 new clients: no flood of lines.
+  log::Warning(name_ + ": " + std::to_string(max_clients_) +
+               " clients in memory ([web] limit_clients): forgot the " + std::to_string(drop) +
+               " with the fewest requests in the window (a flood from many addresses?)");
 }
 
 std::size_t RateLimiter::size() {

@@ -23,7 +23,7 @@
 // When `max_clients` is reached (a flood from many addresses) the limiter
 // drops first the entries whose events all left the window, then the entries
 // with the fewest events in the window (of equal ones the least recent),
-// until a quarter of the room is free. A client at the limit is dropped only
+// until a quarter of the room is free, and logs a warning saying so. A client at the limit is dropped only
 // when more than three quarters of all entries are at the limit too, so
 // fresh addresses cannot wash out the heavy hitters' counts: a flood would
 // have to bring the limit's worth of requests from each of
@@ -34,6 +34,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 #include "client_ip.h"
@@ -47,8 +48,9 @@ class RateLimiter {
   static constexpr unsigned kSlices = 8;
   static constexpr std::size_t kDefaultMaxClients = 100'000;
 
+  // `name` (the config key) is for the log line when room has to be made.
   // `rate.count` 0 switches the limit off.
-  explicit RateLimiter(config::Rate rate, std::size_t max_clients = kDefaultMaxClients);
+  RateLimiter(std::string name, config::Rate rate, std::size_t max_clients = kDefaultMaxClients);
 
   // Counts one event for `key` unless it is at the limit. Returns 0 when the
   // event was allowed (and counted), else the seconds until the next one
@@ -76,6 +78,7 @@ class RateLimiter {
   void Sweep(std::uint32_t slice);
   void MakeRoom(std::uint32_t slice);
 
+  const std::string name_;
   const config::Rate rate_;
   const std::size_t max_clients_;
   const Clock::duration slice_;

@@ -145,7 +145,7 @@ ClientKey Key(int i) {
 
 TEST(RateLimit, SlidingWindowWithRetryAfter) {
   using namespace std::chrono;
-  RateLimiter limiter({2, minutes(10)});
+  RateLimiter limiter("test", {2, minutes(10)});
   const ClientKey a = ClientKeyOf("192.0.2.1");
   const auto t0 = RateLimiter::Clock::time_point() + hours(1);
   LONGS_EQUAL(0, limiter.Hit(a, t0));
@@ -162,7 +162,7 @@ TEST(RateLimit, SlidingWindowWithRetryAfter) {
 
 TEST(RateLimit, NeverMoreThanTheLimitInAnyWindow) {
   using namespace std::chrono;
-  RateLimiter limiter({5, seconds(80)});
+  RateLimiter limiter("test", {5, seconds(80)});
   const ClientKey a = ClientKeyOf("192.0.2.1");
   const auto t0 = RateLimiter::Clock::time_point() + hours(1);
   std::vector<RateLimiter::Clock::time_point> allowed;
@@ -177,7 +177,7 @@ TEST(RateLimit, NeverMoreThanTheLimitInAnyWindow) {
 
 TEST(RateLimit, CheckDoesNotCount) {
   using namespace std::chrono;
-  RateLimiter limiter({1, minutes(1)});
+  RateLimiter limiter("test", {1, minutes(1)});
   const auto t0 = RateLimiter::Clock::time_point() + hours(1);
   for (int i = 0; i < 5; ++i) LONGS_EQUAL(0, limiter.Check(Key(1), t0));
   LONGS_EQUAL(0u, limiter.size());
@@ -187,7 +187,7 @@ TEST(RateLimit, CheckDoesNotCount) {
 
 TEST(RateLimit, ClientsWhoseEventsLeftTheWindowAreDropped) {
   using namespace std::chrono;
-  RateLimiter limiter({3, minutes(1)});
+  RateLimiter limiter("test", {3, minutes(1)});
   const auto t0 = RateLimiter::Clock::time_point() + hours(1);
   for (int i = 0; i < 1000; ++i) LONGS_EQUAL(0, limiter.Hit(Key(i), t0));
   LONGS_EQUAL(1000u, limiter.size());
@@ -197,7 +197,7 @@ TEST(RateLimit, ClientsWhoseEventsLeftTheWindowAreDropped) {
 
 TEST(RateLimit, AFloodOfFreshAddressesKeepsWithinTheCapAndKeepsTheHeavyHitters) {
   using namespace std::chrono;
-  RateLimiter limiter({5, minutes(10)}, 1000);
+  RateLimiter limiter("test", {5, minutes(10)}, 1000);
   const auto t0 = RateLimiter::Clock::time_point() + hours(1);
   // Two heavy hitters at the limit, then 20 000 fresh addresses in the window.
   for (int i = 0; i < 5; ++i) {
