@@ -44,8 +44,9 @@ int main(int argc, char** argv) {
   const auto heap = static_cast<double>(mallinfo2().uordblks - heap_before);
   const auto resident = static_cast<double>(ResidentKb() - resident_before) * 1024.0;
   const auto held = static_cast<double>(limiter.size());
-  std::printf("clients %ld, room %ld, held %.0f: heap %.1f MB (%.0f B/held client), "
-              "resident %.1f MB (%.0f B/held client)\n",
-              clients, room, held, heap / 1e6, heap / held, resident / 1e6, resident / held);
+  std::printf(
+      "clients %ld, room %ld, held %.0f: heap %.1f MB (%.0f B/held client), "
+      "resident %.1f MB (%.0f B/held client)\n",
+      clients, room, held, heap / 1e6, heap / held, resident / 1e6, resident / held);
   return 0;
 }

@@ -173,8 +173,7 @@ Response App::Impl::Healthz(const PageContext& context) {
   return response;
 }
 
-Response App::Impl::TooMany(const PageContext& context, long wait,
-                            std::string_view message) const {
+Response App::Impl::TooMany(const PageContext& context, long wait, std::string_view message) const {
   Response response = ErrorPage(context, 429, context.Tr(N_("Too many requests")), message);
   response.SetHeader("Retry-After", std::to_string(wait));
   return response;

@@ -138,9 +138,8 @@ ClientAddress ClientIp(const ProxyList& proxies, std::string_view remote_addr,
                        std::string_view forwarded_for, std::string_view forwarded) {
   const std::string_view header = !forwarded_for.empty() ? forwarded_for : forwarded;
   if (header.empty() || !proxies.Contains(remote_addr)) return {std::string(remote_addr), ""};
-  const std::vector<std::string_view> hops = !forwarded_for.empty()
-                                                 ? SplitOutsideQuotes(forwarded_for, ',')
-                                                 : ForwardedHops(forwarded);
+  const std::vector<std::string_view> hops =
+      !forwarded_for.empty() ? SplitOutsideQuotes(forwarded_for, ',') : ForwardedHops(forwarded);
   for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
     const std::optional<std::string> address = HopAddress(*hop);
     if (!address) {

@@ -64,8 +64,7 @@ struct ClientKeyHash {
     std::uint64_t low = 0;
     std::memcpy(&high, key.bytes.data(), sizeof high);
     std::memcpy(&low, key.bytes.data() + 8, sizeof low);
-    return static_cast<std::size_t>((high ^ (low * 0x9E3779B97F4A7C15ull)) *
-                                    0xBF58476D1CE4E5B9ull);
+    return static_cast<std::size_t>((high ^ (low * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull);
   }
 };
 

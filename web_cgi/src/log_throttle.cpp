@@ -24,12 +24,12 @@ void LogThrottle::Write(log::Level level, std::string_view message, Clock::time_
   std::uint64_t left_out = 0;
   if (!Admit(now, left_out)) return;
   if (left_out != 0) {
-    log::Write(level, std::to_string(left_out) + " more " + kind_ +
-                          " lines were left out (at most " + std::to_string(per_interval_) +
-                          " per " +
-                          std::to_string(
-                              std::chrono::duration_cast<std::chrono::seconds>(interval_).count()) +
-                          "s)");
+    log::Write(
+        level,
+        std::to_string(left_out) + " more " + kind_ + " lines were left out (at most " +
+            std::to_string(per_interval_) + " per " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(interval_).count()) +
+            "s)");
   }
   log::Write(level, message);
 }

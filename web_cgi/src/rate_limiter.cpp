@@ -29,7 +29,8 @@ unsigned RateLimiter::Live(Entry& entry, std::uint32_t slice) const {
     // Slots of slices that passed without events, and of those now out of
     // the window, start again at zero.
     const std::uint32_t passed = std::min<std::uint32_t>(slice - entry.newest, kSlices + 1);
-    for (std::uint32_t i = 1; i <= passed; ++i) entry.counts[(entry.newest + i) % (kSlices + 1)] = 0;
+    for (std::uint32_t i = 1; i <= passed; ++i)
+      entry.counts[(entry.newest + i) % (kSlices + 1)] = 0;
     entry.newest = slice;
   }
   unsigned live = 0;
@@ -101,8 +102,7 @@ void RateLimiter::MakeRoom(std::uint32_t slice) {
     ranked.emplace_back((std::uint64_t{Live(entry, slice)} << 32) | entry.newest, key);
   }
   const std::size_t drop = entries_.size() - target;
-  std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(drop),
-                   ranked.end(),
+  std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(drop), ranked.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   for (std::size_t i = 0; i < drop; ++i) entries_.erase(ranked[i].second);
   evicted_ += drop;

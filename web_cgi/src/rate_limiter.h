@@ -23,12 +23,11 @@
 // When `max_clients` is reached (a flood from many addresses) the limiter
 // drops first the entries whose events all left the window, then the entries
 // with the fewest events in the window (of equal ones the least recent),
-// until a quarter of the room is free, and logs a warning saying so. A client at the limit is dropped only
-// when more than three quarters of all entries are at the limit too, so
-// fresh addresses cannot wash out the heavy hitters' counts: a flood would
-// have to bring the limit's worth of requests from each of
-// 3/4 * max_clients addresses within one window, and all of those would be
-// limited themselves.
+// until a quarter of the room is free, and logs a warning saying so. A client at the limit is
+// dropped only when more than three quarters of all entries are at the limit too, so fresh
+// addresses cannot wash out the heavy hitters' counts: a flood would have to bring the limit's
+// worth of requests from each of 3/4 * max_clients addresses within one window, and all of those
+// would be limited themselves.
 #pragma once
 
 #include <chrono>
@@ -67,8 +66,8 @@ class RateLimiter {
 
  private:
   struct Entry {
-    std::uint32_t newest = 0;                  // the slice of the newest counted event
-    std::uint16_t counts[kSlices + 1] = {};    // ring, indexed by slice % (kSlices + 1)
+    std::uint32_t newest = 0;                // the slice of the newest counted event
+    std::uint16_t counts[kSlices + 1] = {};  // ring, indexed by slice % (kSlices + 1)
   };
 
   long Decide(const ClientKey& key, Clock::time_point now, bool count);

@@ -624,8 +624,8 @@ TEST(App, NoStoreOnEveryPage) {
   pages.emplace_back("405", stack->Send("PUT", "/sesam/forgot"));
   pages.emplace_back("403", stack->Send("POST", "/sesam/forgot", "username=a&email=a%40b.be"));
   const auto [cookie, csrf] = stack->Session();
-  pages.emplace_back("400", stack->Send("POST", "/sesam/forgot",
-                                        "username=a&email=nope&csrf=" + csrf, cookie));
+  pages.emplace_back(
+      "400", stack->Send("POST", "/sesam/forgot", "username=a&email=nope&csrf=" + csrf, cookie));
   pages.emplace_back("400 field", stack->Send("POST", "/sesam/forgot", "x=1", cookie));
   pages.emplace_back("303", stack->Forgot("jan.selle", "jan@school.be"));
   pages.emplace_back("429", stack->Forgot("jan.selle", "jan@school.be"));
@@ -634,7 +634,8 @@ TEST(App, NoStoreOnEveryPage) {
   pages.emplace_back("422", stack->Change(link, "kort", "kort"));
   pages.emplace_back("410", stack->Send("GET", "/sesam/otp/garbage"));
   for (const auto& [name, response] : pages) {
-    STRCMP_EQUAL_TEXT("no-store", std::string(response.Header("Cache-Control").value_or("")).c_str(),
+    STRCMP_EQUAL_TEXT("no-store",
+                      std::string(response.Header("Cache-Control").value_or("")).c_str(),
                       name.c_str());
   }
   LONGS_EQUAL(429, pages[9].second.status);
@@ -645,8 +646,8 @@ TEST(App, BadFormLinesAreCutShortAndThrottled) {
   const auto [cookie, csrf] = stack->Session();
   StderrCapture capture;
   for (int i = 0; i < 50; ++i) {
-    stack->Send("POST", "/sesam/forgot",
-                "x%0d%0aFAKE" + std::string(2000, 'n') + "=1&csrf=" + csrf, cookie);
+    stack->Send("POST", "/sesam/forgot", "x%0d%0aFAKE" + std::string(2000, 'n') + "=1&csrf=" + csrf,
+                cookie);
   }
   const std::string text = capture.Text();
   const int lines = CountOf(text, "bad form from");

@@ -1,5 +1,5 @@
-// The small decisions: language, return URL, client address and key, per-client limit, log throttle,
-// CSRF tokens, log-safe values.
+// The small decisions: language, return URL, client address and key, per-client limit, log
+// throttle, CSRF tokens, log-safe values.
 #include "audit.h"
 #include "client_ip.h"
 #include "csrf.h"
@@ -90,8 +90,9 @@ TEST(ClientIp, ForwardedHeader) {
                Client(proxies, "10.1.2.3", "",
                       "for=192.0.2.43, for=\"[2001:db8:cafe::17]:4711\";by=10.0.0.1")
                    .c_str());
-  STRCMP_EQUAL("198.51.100.1",
-               Client(proxies, "10.1.2.3", "", "for=198.51.100.1;proto=http, for=10.2.2.2").c_str());
+  STRCMP_EQUAL(
+      "198.51.100.1",
+      Client(proxies, "10.1.2.3", "", "for=198.51.100.1;proto=http, for=10.2.2.2").c_str());
   // X-Forwarded-For, when present, is the one read.
   STRCMP_EQUAL("203.0.113.5",
                Client(proxies, "10.1.2.3", "203.0.113.5", "for=198.51.100.1").c_str());
@@ -99,13 +100,13 @@ TEST(ClientIp, ForwardedHeader) {
 
 TEST(ClientIp, UnknownOrGarbageHopCountsAsTheProxyAndSaysWhy) {
   const ProxyList proxies({"10.0.0.0/8"});
-  for (const auto& [xff, forwarded] : std::vector<std::pair<std::string, std::string>>{
-           {"unknown", ""},
-           {"", "for=unknown"},
-           {"", "for=_hidden;proto=https"},
-           {"", "proto=https"},
-           {"198.51.100.1, ", ""},
-           {"not an address", ""}}) {
+  for (const auto& [xff, forwarded] :
+       std::vector<std::pair<std::string, std::string>>{{"unknown", ""},
+                                                        {"", "for=unknown"},
+                                                        {"", "for=_hidden;proto=https"},
+                                                        {"", "proto=https"},
+                                                        {"198.51.100.1, ", ""},
+                                                        {"not an address", ""}}) {
     const ClientAddress client = ClientIp(proxies, "10.1.2.3", xff, forwarded);
     STRCMP_EQUAL_TEXT("10.1.2.3", client.address.c_str(), (xff + forwarded).c_str());
     CHECK_TRUE_TEXT(client.problem.find("not an address") != std::string::npos,
@@ -138,8 +139,8 @@ TEST_GROUP(RateLimit){};
 
 namespace {
 ClientKey Key(int i) {
-  return ClientKeyOf("10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) +
-                     "." + std::to_string(i & 255));
+  return ClientKeyOf("10." + std::to_string((i >> 16) & 255) + "." +
+                     std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255));
 }
 }  // namespace
 
