@@ -64,6 +64,7 @@ void ReadRequest(FCGX_Request& fcgx, Request& request) {
   request.cookie = Param(fcgx, "HTTP_COOKIE");
   request.accept_language = Param(fcgx, "HTTP_ACCEPT_LANGUAGE");
   request.forwarded_for = Param(fcgx, "HTTP_X_FORWARDED_FOR");
+  request.forwarded = Param(fcgx, "HTTP_FORWARDED");
   request.remote_addr = Param(fcgx, "REMOTE_ADDR");
   if (request.method == "POST") {
     const std::string length_text = Param(fcgx, "CONTENT_LENGTH");

@@ -31,6 +31,10 @@ std::string PathOf(const std::string& base_url) {
   return path;
 }
 
+// Lines a visitor can cause at will: this many of each kind a minute, then a
+// count (log_throttle.h).
+constexpr unsigned kLinesPerMinute = 10;
+
 constexpr std::string_view kLanguageNames[][2] = {
     {"nl", "Nederlands"}, {"fr", "Français"}, {"en", "English"}};
 
@@ -43,7 +47,13 @@ Response App::Handle(const Request& request) { return impl_->Handle(request); }
 App::Impl::Impl(AppDeps deps)
     : deps_(std::move(deps)),
       proxies_(deps_.config->web.trusted_proxies),
-      ip_limiter_(deps_.config->web.ip_limit) {
+      ip_limiter_("ip_limit", deps_.config->web.ip_limit, deps_.config->web.limit_clients),
+      link_limiter_("link_failure_limit", deps_.config->web.link_failure_limit,
+                    deps_.config->web.limit_clients),
+      health_(deps_.directory, deps_.now),
+      bad_form_log_("bad form", kLinesPerMinute, std::chrono::minutes(1)),
+      proxy_log_("forwarded hop", kLinesPerMinute, std::chrono::minutes(1)),
+      limited_log_("limited request", kLinesPerMinute, std::chrono::minutes(1)) {
   std::string base = deps_.config->web.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   base_path_ = PathOf(base);
@@ -64,7 +74,11 @@ Response App::Impl::Handle(const Request& request) {
       ChooseLanguage(query_lang, request.accept_language, web.languages, web.default_language);
   if (query_lang == context.language) context.lang_query = "?lang=" + context.language;
   context.catalog = &deps_.translations->For(context.language);
-  context.client_ip = ClientIp(proxies_, request.remote_addr, request.forwarded_for);
+  ClientAddress client =
+      ClientIp(proxies_, request.remote_addr, request.forwarded_for, request.forwarded);
+  if (!client.problem.empty()) proxy_log_.Write(log::Level::kWarning, client.problem);
+  context.client_ip = std::move(client.address);
+  context.client_key = ClientKeyOf(context.client_ip);
   auto cookie = CookieValue(request.cookie, csrf::kCookieName);
   if (cookie && csrf::WellFormedCookie(*cookie)) {
     context.csrf_cookie = *cookie;
@@ -87,6 +101,7 @@ Response App::Impl::Handle(const Request& request) {
     Response response;
     response.status = 500;
     response.SetHeader("Content-Type", "text/plain; charset=utf-8");
+    response.SetHeader("Cache-Control", "no-store");
     response.body = "Internal error\n";
     Finish(context, response);
     return response;
@@ -108,10 +123,8 @@ Response App::Impl::Route(PageContext& context, std::string_view route) {
     return not_allowed("GET, POST");
   }
   if (route.rfind("otp/", 0) == 0) {
-    const std::string_view token = route.substr(4);
-    if (get) return GetOtp(context, token);
-    if (method == "POST") return PostOtp(context, token);
-    return not_allowed("GET, POST");
+    if (!get && method != "POST") return not_allowed("GET, POST");
+    return Otp(context, route.substr(4), get);
   }
   if (!get) return not_allowed("GET");
   if (route == "sent") return GetSent(context);
@@ -125,19 +138,45 @@ Response App::Impl::Route(PageContext& context, std::string_view route) {
     Finish(context, response);
     return response;
   }
-  if (route == "healthz") {
-    const Status status = deps_.directory->Ping();
-    Response response;
-    response.status = status.ok() ? 200 : 503;
-    response.SetHeader("Content-Type", "text/plain; charset=utf-8");
-    response.SetHeader("Cache-Control", "no-store");
-    response.body = status.ok() ? "ok\n" : "directory unavailable\n";
-    if (!status.ok()) log::Warning("healthz: directory unavailable: " + status.ToString());
-    Finish(context, response);
-    return response;
-  }
+  if (route == "healthz") return Healthz(context);
   return ErrorPage(context, 404, context.Tr(N_("Page not found")),
                    context.Tr(N_("This page does not exist.")));
+}
+
+// Tokens are signed, so guessing one is hopeless; but every dead link that is
+// well signed costs a directory search, and a client that keeps presenting
+// dead links is probing or broken. After [web] link_failure_limit answers 410
+// to one client, it gets 429 until the window has passed, whatever it sends.
+Response App::Impl::Otp(PageContext& context, std::string_view token, bool get) {
+  const auto now = RateLimiter::Clock::now();
+  if (const long wait = link_limiter_.Check(context.client_key, now)) {
+    limited_log_.Write(log::Level::kInfo, "reset link refused from " + LogSafe(context.client_ip) +
+                                              ": limited (link_failure_limit reached)");
+    return TooMany(context, wait,
+                   context.Tr(N_("Too many links that no longer work were opened from your "
+                                 "network. Please wait a few minutes, then open the newest "
+                                 "link from your e-mail or ask for a new one.")));
+  }
+  Response response = get ? GetOtp(context, token) : PostOtp(context, token);
+  if (response.status == 410) (void)link_limiter_.Hit(context.client_key, now);
+  return response;
+}
+
+Response App::Impl::Healthz(const PageContext& context) {
+  const Status status = health_.Get();
+  Response response;
+  response.status = status.ok() ? 200 : 503;
+  response.SetHeader("Content-Type", "text/plain; charset=utf-8");
+  response.SetHeader("Cache-Control", "no-store");
+  response.body = status.ok() ? "ok\n" : "directory unavailable\n";
+  Finish(context, response);
+  return response;
+}
+
+Response App::Impl::TooMany(const PageContext& context, long wait, std::string_view message) const {
+  Response response = ErrorPage(context, 429, context.Tr(N_("Too many requests")), message);
+  response.SetHeader("Retry-After", std::to_string(wait));
+  return response;
 }
 
 Response App::Impl::Static(std::string_view name) const {
@@ -192,6 +231,9 @@ Response App::Impl::Page(const PageContext& context, int status, std::string_vie
     response.SetHeader("Content-Type", "text/html; charset=utf-8");
     response.body = std::move(body).value();
   }
+  // Every page holds a form or shows what was sent (a username, an address,
+  // the account of a link): no browser or proxy may keep a copy.
+  response.SetHeader("Cache-Control", "no-store");
   Finish(context, response);
   return response;
 }
@@ -222,6 +264,7 @@ Response App::Impl::Redirect(const PageContext& context, std::string_view route)
   response.status = 303;
   response.SetHeader("Location", base + "/" + std::string(route) + context.lang_query);
   response.SetHeader("Content-Type", "text/plain; charset=utf-8");
+  response.SetHeader("Cache-Control", "no-store");
   Finish(context, response);
   return response;
 }
@@ -277,7 +320,8 @@ std::optional<Response> App::Impl::ReadForm(const PageContext& context,
   }
   auto parsed = ParseForm(request.body, names, UnknownFields::kReject);
   if (!parsed.ok()) {
-    log::Info("bad form from " + LogSafe(context.client_ip) + ": " + parsed.status().message());
+    bad_form_log_.Write(log::Level::kInfo, "bad form from " + LogSafe(context.client_ip) + ": " +
+                                               parsed.status().message());
     return ErrorPage(context, 400, context.Tr(N_("Bad request")),
                      context.Tr(N_("This form did not come from our page.")));
   }

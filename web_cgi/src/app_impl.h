@@ -10,6 +10,8 @@
 
 #include "client_ip.h"
 #include "fragment_cache.h"
+#include "health_probe.h"
+#include "log_throttle.h"
 #include "rate_limiter.h"
 #include "sesam/web/app.h"
 
@@ -24,6 +26,7 @@ struct PageContext {
   std::string csrf_cookie;
   bool set_csrf_cookie = false;
   std::string client_ip;
+  ClientKey client_key;  // what every per-client limit counts under
 
   std::string Tr(std::string_view msgid) const { return std::string(catalog->Translate(msgid)); }
 };
@@ -43,6 +46,9 @@ class App::Impl {
 
  private:
   Response Route(PageContext& context, std::string_view route);
+  // otp/<token>, GET or POST, behind [web] link_failure_limit.
+  Response Otp(PageContext& context, std::string_view token, bool get);
+  Response Healthz(const PageContext& context);
 
   // forgot_pages.cpp
   Response GetForgot(PageContext& context);
@@ -71,6 +77,8 @@ class App::Impl {
   Response ErrorPage(const PageContext& context, int status, std::string_view title,
                      std::string_view message) const;
   Response Redirect(const PageContext& context, std::string_view route) const;
+  // 429 with Retry-After: `wait` seconds.
+  Response TooMany(const PageContext& context, long wait, std::string_view message) const;
   void Finish(const PageContext& context, Response& response) const;
   std::string ReturnTarget(const PageContext& context) const;
   std::string CsrfField(const PageContext& context) const;
@@ -82,6 +90,11 @@ class App::Impl {
   AppDeps deps_;
   ProxyList proxies_;
   RateLimiter ip_limiter_;
+  RateLimiter link_limiter_;  // dead links per client ([web] link_failure_limit)
+  HealthProbe health_;
+  LogThrottle bad_form_log_;
+  LogThrottle proxy_log_;
+  LogThrottle limited_log_;  // the lines of 429 answers
   FragmentCache fragments_;
   std::string base_path_;  // "/sesam" for https://host/sesam; "" at the root
   bool https_ = false;

@@ -4,10 +4,9 @@
 
 namespace sesam::web {
 
-std::string LogSafe(std::string_view text) {
-  constexpr std::size_t kMax = 64;
+std::string LogSafe(std::string_view text, std::size_t max) {
   std::string out;
-  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
+  for (std::size_t i = 0; i < text.size() && i < max; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7f || c == '\'' || c == '\\') {
       char escaped[5];
@@ -17,7 +16,7 @@ std::string LogSafe(std::string_view text) {
       out.push_back(static_cast<char>(c));
     }
   }
-  if (text.size() > kMax) out += "...";
+  if (text.size() > max) out += "...";
   return out;
 }
 

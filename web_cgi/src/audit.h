@@ -7,8 +7,9 @@
 
 namespace sesam::web {
 
-// Control characters and quotes escaped as \xNN, cut at 64 bytes ("..." added).
-std::string LogSafe(std::string_view text);
+// Control characters and quotes escaped as \xNN, cut at `max` bytes ("..."
+// added).
+std::string LogSafe(std::string_view text, std::size_t max = 64);
 
 // The domain of a mail address ("" without '@'): logs name a recipient by its
 // domain only, never by the local part (a pupil's or parent's name).

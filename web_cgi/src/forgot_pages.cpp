@@ -81,14 +81,13 @@ Response App::Impl::PostForgot(PageContext& context) {
     return ForgotForm(context, 400, username, email,
                       context.Tr(N_("A valid e-mail address is required.")));
   }
-  if (const long wait = ip_limiter_.Hit(context.client_ip, RateLimiter::Clock::now())) {
-    log::Info("reset request: user '" + LogSafe(username) + "' from " + LogSafe(context.client_ip) +
-              ": limited (ip_limit reached)");
-    Response response = ErrorPage(
-        context, 429, context.Tr(N_("Too many requests")),
+  if (const long wait = ip_limiter_.Hit(context.client_key, RateLimiter::Clock::now())) {
+    limited_log_.Write(log::Level::kInfo, "reset request: user '" + LogSafe(username) + "' from " +
+                                              LogSafe(context.client_ip) +
+                                              ": limited (ip_limit reached)");
+    return TooMany(
+        context, wait,
         context.Tr(N_("Too many requests came from your network. Please try again later.")));
-    response.SetHeader("Retry-After", std::to_string(wait));
-    return response;
   }
   deps_.reset_queue->Submit(ForgotRequest{username, email, context.client_ip, context.language});
   return Redirect(context, "sent");

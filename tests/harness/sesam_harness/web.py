@@ -115,6 +115,7 @@ class Web:
                     "return_urls": "https://sso.school.test/",
                     "ip_limit": "100000/1m", "account_limit": "100000/1h",
                     "recipient_limit": "100000/1h",
+                    "link_failure_limit": "100000/1m",
                     "state_dir": os.path.join(self.dir, "state")},
             "token": {"key_file": os.path.join(self.dir, "token.key"), "lifetime": "15m"},
         }

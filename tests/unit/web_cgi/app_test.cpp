@@ -3,6 +3,11 @@
 // every way a link dies.
 #include "sesam/web/app.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -85,7 +90,10 @@ struct Stack {
     app.emplace(std::move(deps));
   }
 
-  token::Clock::time_point Now() const { return token::Clock::now() + skew; }
+  token::Clock::time_point Now() const {
+    const std::lock_guard lock(clock_mutex);
+    return (frozen ? *frozen : token::Clock::now()) + skew;
+  }
 
   Response Send(const std::string& method, const std::string& target, const std::string& body = "",
                 const std::string& cookie = "") {
@@ -94,7 +102,7 @@ struct Stack {
     const auto question = target.find('?');
     request.path = target.substr(0, question);
     if (question != std::string::npos) request.query = target.substr(question + 1);
-    request.remote_addr = "192.0.2.10";
+    request.remote_addr = remote_addr;
     request.cookie = cookie;
     request.body = body;
     if (method == "POST") request.content_type = "application/x-www-form-urlencoded";
@@ -160,7 +168,48 @@ struct Stack {
   std::optional<ResetQueue> queue;
   std::optional<App> app;
   std::chrono::seconds skew{0};
+  mutable std::mutex clock_mutex;
+  std::optional<token::Clock::time_point> frozen;  // the clock stands still when set
+  std::string remote_addr = "192.0.2.10";
 };
+
+// Whatever sesam::log writes to stderr while it lives.
+class StderrCapture {
+ public:
+  StderrCapture() : file_(std::tmpfile()) {
+    std::fflush(stderr);
+    saved_ = dup(2);
+    dup2(fileno(file_), 2);
+  }
+  ~StderrCapture() {
+    std::fflush(stderr);
+    dup2(saved_, 2);
+    close(saved_);
+    std::fclose(file_);
+  }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+
+  std::string Text() {
+    std::fflush(stderr);
+    std::string text;
+    std::rewind(file_);
+    char buffer[4096];
+    std::size_t got;
+    while ((got = std::fread(buffer, 1, sizeof buffer, file_)) > 0) text.append(buffer, got);
+    return text;
+  }
+
+ private:
+  std::FILE* file_;
+  int saved_ = -1;
+};
+
+int CountOf(const std::string& text, const std::string& part) {
+  int count = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
 
 // Headers apart from Set-Cookie, in order.
 std::vector<std::pair<std::string, std::string>> Comparable(const Response& response) {
@@ -605,6 +654,7 @@ TEST(App, DirectoryDownIs503AndWritesNothing) {
   LONGS_EQUAL(503, post.status);
   LONGS_EQUAL(503, stack->Send("GET", "/sesam/healthz").status);
   stack->directory.SetDown(false);
+  stack->skew += std::chrono::seconds(1);  // healthz keeps its answer for a second
   LONGS_EQUAL(200, stack->Send("GET", "/sesam/healthz").status);
   STRCMP_EQUAL("Oud-Wachtwoord-1", stack->directory.Password("jan.selle").c_str());
 }
@@ -675,4 +725,133 @@ TEST(App, PolicyJsonAndStaticFiles) {
   const Response script = stack->Send("GET", "/sesam/static/sesam.js");
   LONGS_EQUAL(200, script.status);
   CHECK_TRUE(Contains(script.body, "policy"));
+}
+
+TEST(App, HealthzPingsAtMostOncePerSecondWhateverTheLoad) {
+  stack->frozen = token::Clock::now();
+  stack->directory.HoldPings();
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        if (stack->Send("GET", "/sesam/healthz").status == 200) ++answered;
+      }
+    });
+  }
+  // One thread pings and is held there; the others wait for its answer.
+  while (stack->directory.pings_waiting() == 0) std::this_thread::yield();
+  stack->directory.ReleasePings();
+  for (auto& thread : threads) thread.join();
+  LONGS_EQUAL(200, answered.load());
+  LONGS_EQUAL(1, stack->directory.ping_calls());
+  // A second later the answer is asked again, once; a directory that went
+  // down shows then, not before.
+  stack->directory.SetDown(true);
+  LONGS_EQUAL(200, stack->Send("GET", "/sesam/healthz").status);
+  stack->skew += std::chrono::seconds(1);
+  LONGS_EQUAL(503, stack->Send("GET", "/sesam/healthz").status);
+  LONGS_EQUAL(503, stack->Send("GET", "/sesam/healthz").status);
+  LONGS_EQUAL(2, stack->directory.ping_calls());
+  stack->directory.SetDown(false);
+}
+
+TEST(App, DeadLinksPerClientEndIn429) {
+  stack->config.web.link_failure_limit = {3, std::chrono::minutes(10)};
+  stack->Build();
+  stack->Forgot("jan.selle", "jan@school.be");
+  const std::string link = Stack::LinkPath(stack->mailer.Take()[0]);
+  for (int i = 0; i < 3; ++i) {
+    LONGS_EQUAL(410, stack->Send("GET", "/sesam/otp/garbage" + std::to_string(i)).status);
+  }
+  for (const std::string& target : {std::string("/sesam/otp/garbage"), link}) {
+    const Response limited = stack->Send("GET", target);
+    LONGS_EQUAL(429, limited.status);
+    CHECK_TRUE(std::stol(std::string(limited.Header("Retry-After").value_or("0"))) > 0);
+    STRCMP_EQUAL("no-store", std::string(limited.Header("Cache-Control").value_or("")).c_str());
+    CHECK_TRUE(Contains(limited.body, "links geopend die niet meer werken"));
+  }
+  LONGS_EQUAL(429, stack->Change(link, kGoodPassword, kGoodPassword).status);
+  const Response french = stack->Send("GET", "/sesam/otp/x?lang=fr");
+  LONGS_EQUAL(429, french.status);
+  CHECK_TRUE(Contains(french.body, "liens qui ne fonctionnent plus"));
+  LONGS_EQUAL(0, stack->directory.set_password_calls());
+  // Another client is not held back; nor is a good link counted.
+  stack->remote_addr = "192.0.2.11";
+  for (int i = 0; i < 5; ++i) LONGS_EQUAL(200, stack->Send("GET", link).status);
+  LONGS_EQUAL(303, stack->Change(link, kGoodPassword, kGoodPassword).status);
+}
+
+TEST(App, OneIpv6Slash64IsOneClient) {
+  stack->config.web.ip_limit = {2, std::chrono::minutes(10)};
+  stack->Build();
+  stack->remote_addr = "2001:db8:1:2::1";
+  LONGS_EQUAL(303, stack->Forgot("nobody", "a@b.be").status);
+  stack->remote_addr = "2001:db8:1:2:aaaa:bbbb:cccc:dddd";
+  LONGS_EQUAL(303, stack->Forgot("nobody", "a@b.be").status);
+  stack->remote_addr = "2001:db8:1:2::3";
+  LONGS_EQUAL(429, stack->Forgot("nobody", "a@b.be").status);
+  stack->remote_addr = "2001:db8:1:3::1";
+  LONGS_EQUAL(303, stack->Forgot("nobody", "a@b.be").status);
+}
+
+TEST(App, NoStoreOnEveryPage) {
+  stack->config.web.ip_limit = {1, std::chrono::minutes(10)};
+  stack->Build();
+  std::vector<std::pair<std::string, Response>> pages;
+  pages.emplace_back("forgot", stack->Send("GET", "/sesam/forgot"));
+  pages.emplace_back("sent", stack->Send("GET", "/sesam/sent"));
+  pages.emplace_back("done", stack->Send("GET", "/sesam/done"));
+  pages.emplace_back("404", stack->Send("GET", "/sesam/nope"));
+  pages.emplace_back("405", stack->Send("PUT", "/sesam/forgot"));
+  pages.emplace_back("403", stack->Send("POST", "/sesam/forgot", "username=a&email=a%40b.be"));
+  const auto [cookie, csrf] = stack->Session();
+  pages.emplace_back(
+      "400", stack->Send("POST", "/sesam/forgot", "username=a&email=nope&csrf=" + csrf, cookie));
+  pages.emplace_back("400 field", stack->Send("POST", "/sesam/forgot", "x=1", cookie));
+  pages.emplace_back("303", stack->Forgot("jan.selle", "jan@school.be"));
+  pages.emplace_back("429", stack->Forgot("jan.selle", "jan@school.be"));
+  const std::string link = Stack::LinkPath(stack->mailer.Take()[0]);
+  pages.emplace_back("otp", stack->Send("GET", link));
+  pages.emplace_back("422", stack->Change(link, "kort", "kort"));
+  pages.emplace_back("410", stack->Send("GET", "/sesam/otp/garbage"));
+  for (const auto& [name, response] : pages) {
+    STRCMP_EQUAL_TEXT("no-store",
+                      std::string(response.Header("Cache-Control").value_or("")).c_str(),
+                      name.c_str());
+  }
+  LONGS_EQUAL(429, pages[9].second.status);
+  LONGS_EQUAL(422, pages[11].second.status);
+}
+
+TEST(App, BadFormLinesAreCutShortAndThrottled) {
+  const auto [cookie, csrf] = stack->Session();
+  StderrCapture capture;
+  for (int i = 0; i < 50; ++i) {
+    stack->Send("POST", "/sesam/forgot", "x%0d%0aFAKE" + std::string(2000, 'n') + "=1&csrf=" + csrf,
+                cookie);
+  }
+  const std::string text = capture.Text();
+  const int lines = CountOf(text, "bad form from");
+  CHECK_TRUE(lines >= 1);
+  CHECK_TRUE(lines <= 10);
+  CHECK_FALSE(Contains(text, std::string(40, 'n')));
+  CHECK_FALSE(Contains(text, "\nFAKE"));
+}
+
+TEST(App, AForwardedHopThatIsNoAddressIsLoggedNotPerRequest) {
+  stack->config.web.trusted_proxies = {"192.0.2.10"};
+  stack->Build();
+  StderrCapture capture;
+  for (int i = 0; i < 40; ++i) {
+    Request request;
+    request.method = "GET";
+    request.path = "/sesam/sent";
+    request.remote_addr = "192.0.2.10";
+    request.forwarded_for = "unknown";
+    LONGS_EQUAL(200, stack->app->Handle(request).status);
+  }
+  const int lines = CountOf(capture.Text(), "X-Forwarded-For hop 'unknown'");
+  CHECK_TRUE(lines >= 1);
+  CHECK_TRUE(lines <= 10);
 }

@@ -1,8 +1,9 @@
-// The small decisions: language, return URL, client address, per-IP limit,
-// CSRF tokens, log-safe values.
+// The small decisions: language, return URL, client address and key, per-client limit, log
+// throttle, CSRF tokens, log-safe values.
 #include "audit.h"
 #include "client_ip.h"
 #include "csrf.h"
+#include "log_throttle.h"
 #include "negotiation.h"
 #include "rate_limiter.h"
 
@@ -41,31 +42,198 @@ TEST(ReturnUrl, PrefixMustEndAtAPathBoundary) {
 
 TEST_GROUP(ClientIp){};
 
+namespace {
+std::string Client(const ProxyList& proxies, std::string_view remote, std::string_view xff,
+                   std::string_view forwarded = {}) {
+  return ClientIp(proxies, remote, xff, forwarded).address;
+}
+}  // namespace
+
 TEST(ClientIp, ForwardedForOnlyFromTrustedProxies) {
   const ProxyList proxies({"10.0.0.0/8", "::1"});
-  STRCMP_EQUAL("192.0.2.7", ClientIp(proxies, "192.0.2.7", "198.51.100.1").c_str());
-  STRCMP_EQUAL("198.51.100.1", ClientIp(proxies, "10.1.2.3", "198.51.100.1").c_str());
+  STRCMP_EQUAL("192.0.2.7", Client(proxies, "192.0.2.7", "198.51.100.1").c_str());
+  STRCMP_EQUAL("198.51.100.1", Client(proxies, "10.1.2.3", "198.51.100.1").c_str());
   STRCMP_EQUAL("198.51.100.1",
-               ClientIp(proxies, "10.1.2.3", "203.0.113.9, 198.51.100.1, 10.9.9.9").c_str());
-  STRCMP_EQUAL("10.1.2.3", ClientIp(proxies, "10.1.2.3", "garbage").c_str());
-  STRCMP_EQUAL("2001:db8::5", ClientIp(proxies, "::1", "2001:db8::5").c_str());
+               Client(proxies, "10.1.2.3", "203.0.113.9, 198.51.100.1, 10.9.9.9").c_str());
+  STRCMP_EQUAL("10.1.2.3", Client(proxies, "10.1.2.3", "garbage").c_str());
+  STRCMP_EQUAL("2001:db8::5", Client(proxies, "::1", "2001:db8::5").c_str());
   CHECK_FALSE(ProxyList({"10.0.0.0/8"}).Contains("11.0.0.1"));
   CHECK_TRUE(ProxyList({"192.168.1.128/25"}).Contains("192.168.1.200"));
   CHECK_FALSE(ProxyList({"192.168.1.128/25"}).Contains("192.168.1.100"));
+  // From an untrusted peer the Forwarded header is ignored as well.
+  STRCMP_EQUAL("192.0.2.7", Client(proxies, "192.0.2.7", "", "for=198.51.100.1").c_str());
+}
+
+TEST(ClientIp, HopsWithPorts) {
+  const ProxyList proxies({"10.0.0.0/8"});
+  STRCMP_EQUAL("198.51.100.1", Client(proxies, "10.1.2.3", "198.51.100.1:51234").c_str());
+  STRCMP_EQUAL("2001:db8::7", Client(proxies, "10.1.2.3", "[2001:db8::7]:443").c_str());
+  STRCMP_EQUAL("2001:db8::7", Client(proxies, "10.1.2.3", "[2001:db8::7]").c_str());
+  // A proxy hop with a port is still a proxy: the client is left of it.
+  STRCMP_EQUAL("198.51.100.1",
+               Client(proxies, "10.1.2.3", "198.51.100.1:1, 10.9.9.9:8080").c_str());
+  // Ports that are not ports, brackets around IPv4, and "a:1" are not addresses.
+  for (const char* bad : {"198.51.100.1:", "198.51.100.1:123456", "198.51.100.1:x",
+                          "[198.51.100.1]:80", "[2001:db8::7", "[2001:db8::7]x", "beef:1"}) {
+    const ClientAddress client = ClientIp(proxies, "10.1.2.3", bad);
+    STRCMP_EQUAL_TEXT("10.1.2.3", client.address.c_str(), bad);
+    CHECK_FALSE_TEXT(client.problem.empty(), bad);
+  }
+}
+
+TEST(ClientIp, ForwardedHeader) {
+  const ProxyList proxies({"10.0.0.0/8"});
+  STRCMP_EQUAL("198.51.100.1", Client(proxies, "10.1.2.3", "", "for=198.51.100.1").c_str());
+  STRCMP_EQUAL("198.51.100.1",
+               Client(proxies, "10.1.2.3", "", "For=\"198.51.100.1:4711\";proto=https").c_str());
+  STRCMP_EQUAL("2001:db8:cafe::17",
+               Client(proxies, "10.1.2.3", "",
+                      "for=192.0.2.43, for=\"[2001:db8:cafe::17]:4711\";by=10.0.0.1")
+                   .c_str());
+  STRCMP_EQUAL(
+      "198.51.100.1",
+      Client(proxies, "10.1.2.3", "", "for=198.51.100.1;proto=http, for=10.2.2.2").c_str());
+  // X-Forwarded-For, when present, is the one read.
+  STRCMP_EQUAL("203.0.113.5",
+               Client(proxies, "10.1.2.3", "203.0.113.5", "for=198.51.100.1").c_str());
+}
+
+TEST(ClientIp, UnknownOrGarbageHopCountsAsTheProxyAndSaysWhy) {
+  const ProxyList proxies({"10.0.0.0/8"});
+  for (const auto& [xff, forwarded] :
+       std::vector<std::pair<std::string, std::string>>{{"unknown", ""},
+                                                        {"", "for=unknown"},
+                                                        {"", "for=_hidden;proto=https"},
+                                                        {"", "proto=https"},
+                                                        {"198.51.100.1, ", ""},
+                                                        {"not an address", ""}}) {
+    const ClientAddress client = ClientIp(proxies, "10.1.2.3", xff, forwarded);
+    STRCMP_EQUAL_TEXT("10.1.2.3", client.address.c_str(), (xff + forwarded).c_str());
+    CHECK_TRUE_TEXT(client.problem.find("not an address") != std::string::npos,
+                    (xff + forwarded).c_str());
+  }
+  // What the problem repeats of the hop is short and on one line.
+  const ClientAddress flood =
+      ClientIp(proxies, "10.1.2.3", std::string(1000, 'x') + "\r\nFAKE", "");
+  CHECK_TRUE(flood.problem.size() < 200);
+  CHECK_TRUE(flood.problem.find('\n') == std::string::npos);
+  CHECK_TRUE(ClientIp(proxies, "10.1.2.3", "198.51.100.1", "").problem.empty());
+}
+
+TEST_GROUP(ClientKey){};
+
+TEST(ClientKey, Ipv4WholeIpv6ByPrefix64MappedIsIpv4) {
+  CHECK_TRUE(ClientKeyOf("192.0.2.7") == ClientKeyOf("::ffff:192.0.2.7"));
+  CHECK_TRUE(ClientKeyOf("192.0.2.7") == ClientKeyOf(" 192.0.2.7 "));
+  CHECK_FALSE(ClientKeyOf("192.0.2.7") == ClientKeyOf("192.0.2.8"));
+  CHECK_TRUE(ClientKeyOf("2001:db8:1:2::1") == ClientKeyOf("2001:db8:1:2:ffff:eeee:dddd:cccc"));
+  CHECK_FALSE(ClientKeyOf("2001:db8:1:2::1") == ClientKeyOf("2001:db8:1:3::1"));
+  // Not an address: one key of its own, not any address's.
+  CHECK_TRUE(ClientKeyOf("garbage") == ClientKeyOf(""));
+  CHECK_FALSE(ClientKeyOf("garbage") == ClientKeyOf("::"));
+  CHECK_FALSE(ClientKeyOf("garbage") == ClientKeyOf("255.255.255.255"));
+  CHECK_FALSE(ClientKeyOf("::") == ClientKeyOf("0.0.0.0"));
 }
 
 TEST_GROUP(RateLimit){};
 
+namespace {
+ClientKey Key(int i) {
+  return ClientKeyOf("10." + std::to_string((i >> 16) & 255) + "." +
+                     std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255));
+}
+}  // namespace
+
 TEST(RateLimit, SlidingWindowWithRetryAfter) {
   using namespace std::chrono;
-  RateLimiter limiter({2, minutes(10)});
+  RateLimiter limiter("test", {2, minutes(10)});
+  const ClientKey a = ClientKeyOf("192.0.2.1");
   const auto t0 = RateLimiter::Clock::time_point() + hours(1);
-  LONGS_EQUAL(0, limiter.Hit("a", t0));
-  LONGS_EQUAL(0, limiter.Hit("a", t0 + seconds(1)));
-  LONGS_EQUAL(600, limiter.Hit("a", t0 + seconds(0)));
-  LONGS_EQUAL(0, limiter.Hit("b", t0 + seconds(2)));
-  LONGS_EQUAL(1, limiter.Hit("a", t0 + seconds(599) + milliseconds(500)));
-  LONGS_EQUAL(0, limiter.Hit("a", t0 + minutes(10)));
+  LONGS_EQUAL(0, limiter.Hit(a, t0));
+  LONGS_EQUAL(0, limiter.Hit(a, t0 + seconds(1)));
+  // Counted in eighths of the window: the wait is at most one eighth (75 s)
+  // longer than an exact window's.
+  LONGS_EQUAL(675, limiter.Hit(a, t0 + seconds(0)));
+  LONGS_EQUAL(675, limiter.Check(a, t0 + seconds(0)));
+  LONGS_EQUAL(0, limiter.Hit(ClientKeyOf("192.0.2.2"), t0 + seconds(2)));
+  LONGS_EQUAL(76, limiter.Hit(a, t0 + seconds(599) + milliseconds(500)));
+  LONGS_EQUAL(75, limiter.Hit(a, t0 + minutes(10)));
+  LONGS_EQUAL(0, limiter.Hit(a, t0 + minutes(10) + seconds(75)));
+}
+
+TEST(RateLimit, NeverMoreThanTheLimitInAnyWindow) {
+  using namespace std::chrono;
+  RateLimiter limiter("test", {5, seconds(80)});
+  const ClientKey a = ClientKeyOf("192.0.2.1");
+  const auto t0 = RateLimiter::Clock::time_point() + hours(1);
+  std::vector<RateLimiter::Clock::time_point> allowed;
+  for (int ms = 0; ms < 400'000; ms += 700) {
+    if (limiter.Hit(a, t0 + milliseconds(ms)) == 0) allowed.push_back(t0 + milliseconds(ms));
+  }
+  CHECK_TRUE(allowed.size() > 20);  // it does let through, about 5 per 90 s
+  for (std::size_t i = 5; i < allowed.size(); ++i) {
+    CHECK_TRUE(allowed[i] - allowed[i - 5] >= seconds(80));
+  }
+}
+
+TEST(RateLimit, CheckDoesNotCount) {
+  using namespace std::chrono;
+  RateLimiter limiter("test", {1, minutes(1)});
+  const auto t0 = RateLimiter::Clock::time_point() + hours(1);
+  for (int i = 0; i < 5; ++i) LONGS_EQUAL(0, limiter.Check(Key(1), t0));
+  LONGS_EQUAL(0u, limiter.size());
+  LONGS_EQUAL(0, limiter.Hit(Key(1), t0));
+  CHECK_TRUE(limiter.Check(Key(1), t0) > 0);
+}
+
+TEST(RateLimit, ClientsWhoseEventsLeftTheWindowAreDropped) {
+  using namespace std::chrono;
+  RateLimiter limiter("test", {3, minutes(1)});
+  const auto t0 = RateLimiter::Clock::time_point() + hours(1);
+  for (int i = 0; i < 1000; ++i) LONGS_EQUAL(0, limiter.Hit(Key(i), t0));
+  LONGS_EQUAL(1000u, limiter.size());
+  LONGS_EQUAL(0, limiter.Hit(Key(5000), t0 + minutes(2)));
+  LONGS_EQUAL(1u, limiter.size());
+}
+
+TEST(RateLimit, AFloodOfFreshAddressesKeepsWithinTheCapAndKeepsTheHeavyHitters) {
+  using namespace std::chrono;
+  RateLimiter limiter("test", {5, minutes(10)}, 1000);
+  const auto t0 = RateLimiter::Clock::time_point() + hours(1);
+  // Two heavy hitters at the limit, then 20 000 fresh addresses in the window.
+  for (int i = 0; i < 5; ++i) {
+    LONGS_EQUAL(0, limiter.Hit(Key(1'000'001), t0));
+    LONGS_EQUAL(0, limiter.Hit(Key(1'000'002), t0));
+  }
+  for (int i = 0; i < 20'000; ++i) {
+    LONGS_EQUAL(0, limiter.Hit(Key(i), t0 + milliseconds(i)));
+    CHECK_TRUE(limiter.size() <= 1000);
+  }
+  CHECK_TRUE(limiter.TakeEvicted() >= 19'000);
+  CHECK_TRUE(limiter.Hit(Key(1'000'001), t0 + seconds(30)) > 0);
+  CHECK_TRUE(limiter.Hit(Key(1'000'002), t0 + seconds(30)) > 0);
+}
+
+TEST_GROUP(LogThrottle){};
+
+TEST(LogThrottle, SomeLinesAMinuteThenHowManyWereLeftOut) {
+  using namespace std::chrono;
+  LogThrottle throttle("test", 3, minutes(1));
+  const auto t0 = LogThrottle::Clock::time_point() + hours(1);
+  std::uint64_t left_out = 99;
+  int admitted = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (throttle.Admit(t0 + milliseconds(i), left_out)) {
+      ++admitted;
+      LONGS_EQUAL(0, left_out);
+    }
+  }
+  LONGS_EQUAL(3, admitted);
+  // The next interval's first line carries the count of the 97 left out.
+  CHECK_TRUE(throttle.Admit(t0 + minutes(1), left_out));
+  LONGS_EQUAL(97, left_out);
+  CHECK_TRUE(throttle.Admit(t0 + minutes(1), left_out));
+  LONGS_EQUAL(0, left_out);
 }
 
 TEST_GROUP(Csrf){};

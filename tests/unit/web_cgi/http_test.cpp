@@ -43,6 +43,17 @@ TEST(ParseForm, RejectsBrokenEscapesAndBadUtf8) {
   CHECK_FALSE(ParseForm("&email=a", {"email"}, UnknownFields::kReject).ok());
 }
 
+TEST(ParseForm, AnUnknownNameIsCutShortAndLogSafeInTheMessage) {
+  const std::string name = "x%0d%0aFAKE+LINE" + std::string(5000, 'a');
+  auto fields = ParseForm(name + "=1", {"email"}, UnknownFields::kReject);
+  CHECK_FALSE(fields.ok());
+  const std::string message = fields.status().message();
+  CHECK_TRUE(message.size() < 80);
+  CHECK_TRUE(message.find('\r') == std::string::npos);
+  CHECK_TRUE(message.find('\n') == std::string::npos);
+  CHECK_TRUE(message.find("x\\x0d\\x0aFAKE LINE") != std::string::npos);
+}
+
 TEST(ParseForm, KeepsCrLfAsData) {
   auto fields = ParseForm("username=a%0d%0aBcc%3a+x", {"username"}, UnknownFields::kReject);
   CHECK_TRUE(fields.ok());

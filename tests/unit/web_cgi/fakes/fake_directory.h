@@ -3,6 +3,7 @@
 // state, and a switch that makes every call fail as if the server were down.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -143,7 +144,37 @@ class FakeDirectory : public ldap::Directory {
     stored.password_state = "state-" + std::to_string(++stamp_);
     return Status::Ok();
   }
-  Status Ping() override { return down_ ? UnavailableError("down") : Status::Ok(); }
+  // While held, Ping waits (a slow directory): lets a test pile up healthz
+  // requests behind one ping. `pings_waiting` counts the calls at the gate.
+  void HoldPings() {
+    std::lock_guard lock(gate_mutex_);
+    pings_held_ = true;
+  }
+  void ReleasePings() {
+    {
+      std::lock_guard lock(gate_mutex_);
+      pings_held_ = false;
+    }
+    gate_.notify_all();
+  }
+  int pings_waiting() {
+    std::lock_guard lock(gate_mutex_);
+    return pings_waiting_;
+  }
+  int ping_calls() {
+    std::lock_guard lock(gate_mutex_);
+    return ping_calls_;
+  }
+  Status Ping() override {
+    {
+      std::unique_lock gate_lock(gate_mutex_);
+      ++ping_calls_;
+      ++pings_waiting_;
+      gate_.wait(gate_lock, [this] { return !pings_held_; });
+      --pings_waiting_;
+    }
+    return down_ ? UnavailableError("down") : Status::Ok();
+  }
 
  private:
   void SyncRounds(const std::string& username) {
@@ -160,8 +191,11 @@ class FakeDirectory : public ldap::Directory {
   std::condition_variable gate_;
   bool held_ = false;
   int waiting_ = 0;
+  bool pings_held_ = false;
+  int pings_waiting_ = 0;
+  int ping_calls_ = 0;
   std::mutex mutex_;
-  bool down_ = false;
+  std::atomic<bool> down_ = false;
   int stamp_ = 0;
   int set_password_calls_ = 0;
   int find_calls_ = 0;

@@ -3,20 +3,25 @@
 // Routes, relative to the path of [web] base_url:
 //   GET  forgot            the request form (username, e-mail, csrf)
 //   POST forgot            403 bad csrf, 400 malformed, 413 too large, 429 over the
-//                          per-IP limit, otherwise ALWAYS 303 to `sent`: the lookup,
+//                          per-client limit, otherwise ALWAYS 303 to `sent`: the lookup,
 //                          matching, per-account limit and mail happen on a worker
 //                          (ResetQueue), never on the response path
 //   GET  sent              "if the address is known, a mail is on its way"
 //   GET  otp/<token>       200 change form, 410 dead link; no side effect
 //   POST otp/<token>       303 to `done`, 422 rule failed, 410 dead link, 403 bad
 //                          csrf, 503 directory down (nothing written)
+//                          Both: 429 once this client got [web] link_failure_limit
+//                          410s in the window
+//   Every HTML page and redirect is Cache-Control: no-store.
 //   GET  done              "log in with your new password"
 //   GET  policy.json       the rules for the browser's check marks
-//   GET  healthz           200 when the directory answers, else 503
+//   GET  healthz           200 when the directory answers, else 503; the answer is
+//                          kept a second (at most one ping a second, health_probe.h)
 //   GET  static/<file>     the stylesheet and the check-mark script
 //
 // Threading: Handle may run on many threads at once; App holds no per-request
-// state, only the per-IP counters (internally locked).
+// state, only the per-client counters, the healthz answer and the log
+// throttles (each internally locked).
 #pragma once
 
 #include <chrono>

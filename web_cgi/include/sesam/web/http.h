@@ -23,6 +23,7 @@ struct Request {
   std::string cookie;  // the Cookie header
   std::string accept_language;
   std::string forwarded_for;  // X-Forwarded-For, trusted only from trusted_proxies
+  std::string forwarded;      // Forwarded (RFC 7239), read when X-Forwarded-For is absent
   std::string remote_addr;    // the peer as the web server saw it
   std::string body;
   bool body_too_large = false;  // the FastCGI layer stopped reading at kMaxBodyBytes
@@ -68,7 +69,9 @@ enum class UnknownFields { kReject, kIgnore };
 // Strict application/x-www-form-urlencoded: every name must be in `allowed`
 // (or is ignored, for query strings), no name may repeat, "name[]" style
 // array names are unknown names, percent escapes must be complete, and every
-// decoded value must be valid UTF-8. Any violation -> InvalidArgument.
+// decoded value must be valid UTF-8. Any violation -> InvalidArgument, whose
+// message is log-safe: an unknown name is cut to 32 bytes, control characters
+// and quotes escaped.
 //
 // Each value is decoded straight into its place in the Fields, in a buffer
 // sized once, so no other copy of it is made; the decoding scratch (names,

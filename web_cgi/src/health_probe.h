@@ -1,0 +1,45 @@
+// GET healthz asks the directory whether it answers (Directory::Ping, one
+// search). A monitor, a load balancer or anyone on the Internet may ask many
+// times a second: the answer is kept for one second, and while one thread
+// pings, the others that ask wait for its answer instead of pinging too
+// (single flight). So the directory sees at most one ping per second per
+// process, whatever the request rate and however many threads ask at once.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+
+#include "sesam/ldap/directory.h"
+#include "sesam/status.h"
+
+namespace sesam::web {
+
+class HealthProbe {
+ public:
+  using Clock = std::chrono::system_clock;
+  static constexpr std::chrono::seconds kFresh{1};
+
+  // `directory` must outlive the probe; `now` is the clock the age is read on.
+  HealthProbe(ldap::Directory* directory, std::function<Clock::time_point()> now)
+      : directory_(directory), now_(std::move(now)) {}
+
+  // The directory's answer, at most kFresh old.
+  Status Get();
+
+ private:
+  ldap::Directory* directory_;
+  std::function<Clock::time_point()> now_;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool probing_ = false;
+  bool have_ = false;
+  std::uint64_t generation_ = 0;  // one more per finished ping
+  Clock::time_point probed_at_{};
+  Status last_ = Status::Ok();
+};
+
+}  // namespace sesam::web
