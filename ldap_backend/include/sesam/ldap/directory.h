@@ -29,6 +29,19 @@
 //     writer expires after 120 s.
 //   A lost race (assertion failed, value gone, single-value conflict) ->
 //   FailedPrecondition "password_state_changed".
+//   A claim blocks other writers of the same state for 120 s, but the same
+//   reset link (the claim records the round) only for 2 x timeout + 10 s:
+//   by then its writer has its answer or has given up. A claim whose writer
+//   saw the connection fail is released on a new connection during the
+//   read-back, and until then never blocks a try from the same process.
+// - A write whose answer is lost (dropped connection, timeout) is followed by
+//   a read-back on new connections, for up to timeout + network_timeout (each
+//   attempt bounded as below): unchanged stamp -> nothing changed; changed
+//   stamp -> crypt / argon2: our exact salted value is stored, exop / ad: a
+//   simple bind as the account with the new password succeeds -> it is ours;
+//   otherwise another path changed it. SetPassword can thus take up to about
+//   3 x timeout + 2 x network_timeout (+ one more timeout when the write lost
+//   its answer and the server stays stalled).
 // - Reset rounds live in the single-valued sesamResetRounds attribute
 //   ("<unix seconds>:<id> ...", oldest first), rewritten by a modify that
 //   deletes the exact old value and adds the new one; a conflict is retried
@@ -54,6 +67,11 @@
 #include "sesam/status.h"
 
 namespace sesam::ldap {
+
+// Status reasons of Directory::SetPassword (see there).
+inline constexpr std::string_view kPasswordStateChanged = "password_state_changed";
+inline constexpr std::string_view kPasswordNotChanged = "password_not_changed";
+inline constexpr std::string_view kPasswordUnconfirmed = "password_unconfirmed";
 
 struct Account {
   std::string dn;
@@ -101,6 +119,19 @@ class Directory {
   // A refusal by the server's password policy -> FailedPrecondition with
   // reason "ppolicy.in_history", "ppolicy.too_short",
   // "ppolicy.insufficient_quality", "ppolicy.too_young" or "ppolicy.other".
+  // When the directory fails (Unavailable or DeadlineExceeded), the reason
+  // says what became of the password:
+  // - OK: the write's answer was lost, but reading back proved the new
+  //   password is in place;
+  // - kPasswordNotChanged: certainly nothing changed (the failure came before
+  //   the write, or the read-back found the password as it was); the state
+  //   stays `expected_state`, so the same reset may simply try again;
+  // - kPasswordUnconfirmed: the write went out, its answer was lost and the
+  //   directory could not be read back in time: the new password may or may
+  //   not be in place. If it is not, `expected_state` still holds and a later
+  //   try works; if it is, a later try gets "password_state_changed".
+  // A write whose answer was lost, found changed by another path on read-back
+  // -> "password_state_changed" as above.
   virtual Status SetPassword(const Account& account, const SecretString& new_password,
                              std::string_view expected_state) = 0;
 
