@@ -171,8 +171,7 @@ Response App::Impl::ChangeForm(PageContext& context, int status, const ldap::Acc
     // Before anything is typed every mark is open, and the list depends only
     // on the language and on which rules apply to this account (a username
     // or names rule appears only for long enough names): render it once.
-    const policy::Verdict empty =
-        deps_.policy->Check("", PolicyContext(account), *context.catalog);
+    const policy::Verdict empty = deps_.policy->Check("", PolicyContext(account), *context.catalog);
     std::string key = "rules/" + context.language;
     for (const auto& rule : empty.rules) key += "/" + rule.id;
     data.set("rules_html", fragments_.Get(key, [&] {
@@ -249,6 +248,17 @@ Response App::Impl::PostOtp(PageContext& context, std::string_view token) {
     return finish(ChangeForm(context, 422, account, token, &verdict, repeated,
                              PpolicyText(context, written.reason())));
   }
+  if (written.reason() == ldap::kPasswordUnconfirmed) {
+    // The write went out and its answer was lost: the link stays usable if
+    // the password did not change, and is spent if it did.
+    log::Error("password change for " + who + " unconfirmed: " + written.ToString());
+    return finish(ErrorPage(
+        context, 503, context.Tr(N_("We could not confirm the change")),
+        context.Tr(N_("We could not confirm whether your new password was saved. Try logging "
+                      "in with it; if that does not work, use the link again."))));
+  }
+  // Every other failure left the password as it was (ldap::kPasswordNotChanged
+  // when the directory failed).
   log::Error("password change for " + who + " failed: " + written.ToString());
   return finish(ErrorPage(context, Unreachable(written) ? 503 : 500,
                           context.Tr(N_("Please try again later")),
