@@ -23,10 +23,10 @@
 //   * exop / ad: slapd ignores the assertion control on the Password Modify
 //     extended operation, so the writer first claims the state: a modify that
 //     deletes the exact old sesamPasswordClaim value and adds
-//     "<state>:<time>:<id>", asserting the exact old userPassword values. Only
-//     one of concurrent claimers succeeds; it then writes (RFC 3062 exop, or
-//     unicodePwd over TLS) and releases the claim. A claim left by a crashed
-//     writer expires after 120 s.
+//     "<state>:<time>:<id>:<round>", asserting the exact old userPassword
+//     values. Only one of concurrent claimers succeeds; it then writes (RFC
+//     3062 exop, or unicodePwd over TLS) and releases the claim. A claim left
+//     by a crashed writer expires after 120 s.
 //   A lost race (assertion failed, value gone, single-value conflict) ->
 //   FailedPrecondition "password_state_changed".
 //   A claim blocks other writers of the same state for 120 s, but the same
@@ -39,9 +39,12 @@
 //   attempt bounded as below): unchanged stamp -> nothing changed; changed
 //   stamp -> crypt / argon2: our exact salted value is stored, exop / ad: a
 //   simple bind as the account with the new password succeeds -> it is ours;
-//   otherwise another path changed it. SetPassword can thus take up to about
-//   3 x timeout + 2 x network_timeout (+ one more timeout when the write lost
-//   its answer and the server stays stalled).
+//   otherwise another path changed it. The read-back adds to SetPassword's
+//   time at most timeout + network_timeout, plus one last attempt (a
+//   connect and a few requests, each bounded as below). Nothing is logged
+//   with the password; a failed proving bind counts for the server's
+//   lockout policy (it happens only when another path changed the password
+//   at the same moment).
 // - Reset rounds live in the single-valued sesamResetRounds attribute
 //   ("<unix seconds>:<id> ...", oldest first), rewritten by a modify that
 //   deletes the exact old value and adds the new one; a conflict is retried
@@ -49,9 +52,9 @@
 //   added when the entry lacks it.
 // - Connections: a pool of pool_size bound sessions (see src/session.h):
 //   reused across calls, dropped on a transport error (with the idle ones to
-//   the same server), a call that met a dead pooled connection is retried
-//   once on a fresh one; reconnects back off from 100 ms to 5 s; the URIs are
-//   tried in order. Connecting is bounded by network_timeout per URI, each
+//   the same server), a call whose first request met a dead pooled
+//   connection is retried once on a fresh one; reconnects back off from
+//   100 ms to 5 s; the URIs are tried in order. Connecting is bounded by network_timeout per URI, each
 //   request by timeout: a stopped server gives Unavailable, a stalled one
 //   DeadlineExceeded, never a hang.
 #pragma once
