@@ -304,7 +304,11 @@ case "$1" in
   start) do_start ;;
   restart) do_stop; do_start ;;
   kill) pid=$(cat "$pidfile"); kill -KILL "$pid"
-        while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done; rm -f "$pidfile" ;;
+        # Dead once a zombie: its reaper (init here) may take its time.
+        while [ -e "/proc/$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+          sleep 0.01
+        done
+        rm -f "$pidfile" ;;
   pause) kill -STOP "$(cat "$pidfile")" ;;
   resume) kill -CONT "$(cat "$pidfile")" ;;
   *) echo "usage: $0 stop|start|restart|kill|pause|resume" >&2; exit 2 ;;
