@@ -6,14 +6,17 @@
 // new and the old password) and that the same reset can try again when
 // nothing changed.
 #include <ldap.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "fault_proxy.h"
 #include "sesam/config.h"
 #include "sesam/ldap/directory.h"
+#include "sesam/log.h"
 
 // Last: its new/delete macros must not meet the standard headers.
 #include <CppUTest/TestHarness.h>
@@ -121,6 +124,42 @@ void AdminReplace(const std::string& dn, const char* attribute, const std::strin
   LONGS_EQUAL(LDAP_SUCCESS, ldap_modify_ext_s(ldap.ld, dn.c_str(), mods, nullptr, nullptr));
 }
 
+// Everything Sesam logs (to stderr) while alive; passed on to stderr at the end.
+class CapturedLog {
+ public:
+  CapturedLog() {
+    char path[] = "/tmp/sesam-log-XXXXXX";
+    file_ = mkstemp(path);
+    unlink(path);
+    std::fflush(stderr);
+    saved_ = dup(STDERR_FILENO);
+    dup2(file_, STDERR_FILENO);
+  }
+  ~CapturedLog() { Stop(); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+  const std::string& Stop() {
+    if (saved_ < 0) return text_;
+    std::fflush(stderr);
+    dup2(saved_, STDERR_FILENO);
+    close(saved_);
+    saved_ = -1;
+    lseek(file_, 0, SEEK_SET);
+    char buffer[4096];
+    for (ssize_t got; (got = read(file_, buffer, sizeof buffer)) > 0;) {
+      text_.append(buffer, static_cast<std::size_t>(got));
+    }
+    close(file_);
+    std::fputs(text_.c_str(), stderr);
+    return text_;
+  }
+
+ private:
+  int file_ = -1;
+  int saved_ = -1;
+  std::string text_;
+};
+
 bool Skip(PasswordMode mode) {
   return mode == PasswordMode::kArgon2 && Env("SESAM_TEST_LDAP_ARGON2") != "1";
 }
@@ -136,9 +175,15 @@ void FaultDuringWrite(PasswordMode mode, Fault fault, When when, const char* use
   const std::string new_password = std::string("Na-Storing-") + user + "-1";
   proxy.Arm(fault, when, Recovery::kSoon);
   const auto started = std::chrono::steady_clock::now();
+  CapturedLog log;
   const auto status =
       directory->SetPassword(account, SecretString(new_password), account.password_state);
   CHECK_TRUE(std::chrono::steady_clock::now() - started < kBound);
+  // Logged at every level, never with the password.
+  const std::string logged = log.Stop();
+  CHECK_TRUE(logged.find(new_password) == std::string::npos);
+  CHECK_TRUE(when == When::kBefore ||
+             logged.find("read-back shows it landed") != std::string::npos);
   CHECK_TRUE_TEXT(proxy.fired(), "the proxy saw no password write");
   proxy.Recover();
   if (when == When::kAfter) {
@@ -172,7 +217,11 @@ void FaultDuringWrite(PasswordMode mode, Fault fault, When when, const char* use
 
 }  // namespace
 
-TEST_GROUP(WriteFailure){};
+TEST_GROUP(WriteFailure){void setup() override{
+    sesam::log::Init("sesam", sesam::log::Sink::kStderr, sesam::log::Level::kDebug);
+}
+}
+;
 
 TEST(WriteFailure, ExopPausedBeforeTheWrite) {
   FaultDuringWrite(PasswordMode::kExop, Fault::kPause, When::kBefore, "jan.selle");
