@@ -70,7 +70,7 @@ class FaultProxy {
   std::vector<Pair> pairs_;
   std::thread thread_;
   std::thread recovery_;
-  std::mutex mutex_;  // guards armed_, fault_, when_, recovery_state_
+  std::mutex mutex_;  // guards armed_, fault_, when_, recovery_mode_, down_
   bool armed_ = false;
   Fault fault_ = Fault::kPause;
   When when_ = When::kBefore;
