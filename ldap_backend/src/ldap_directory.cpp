@@ -7,6 +7,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -27,8 +30,14 @@ using internal::Session;
 
 constexpr std::size_t kMaxUsernameBytes = 256;
 constexpr int kCasAttempts = 10;
-// A claim older than this is left over by a crashed writer and may be taken.
+// A claim older than this is left over by a crashed writer and may be taken
+// (sooner with a short [ldap] timeout: ClaimBlocks).
 constexpr long long kClaimLifetimeSeconds = 120;
+// How far the clocks of two Sesam machines may differ, for a claim of the same
+// reset link (ClaimBlocks).
+constexpr long long kClaimSkewSeconds = 10;
+constexpr std::size_t kMaxAbandonedClaims = 64;
+constexpr std::chrono::milliseconds kReadBackPause{200};
 constexpr std::size_t kMaxRoundsKept = 100;
 
 bool HasObjectClass(const Entry& entry, std::string_view name) {
@@ -45,7 +54,8 @@ bool HasObjectClass(const Entry& entry, std::string_view name) {
 }
 
 Status StateChanged(std::string message) {
-  return Status(StatusCode::kFailedPrecondition, std::move(message), "password_state_changed");
+  return Status(StatusCode::kFailedPrecondition, std::move(message),
+                std::string(kPasswordStateChanged));
 }
 
 bool LostRace(const Status& status) {
@@ -69,6 +79,33 @@ std::chrono::milliseconds RandomPause(int attempt) {
   std::uniform_int_distribution<int> pause(1, 5 << std::min(attempt, 6));
   return std::chrono::milliseconds(pause(generator));
 }
+
+bool Unreachable(const Status& status) {
+  return status.code() == StatusCode::kUnavailable ||
+         status.code() == StatusCode::kDeadlineExceeded;
+}
+
+// The directory failed before or during a write that certainly did not land.
+Status NotChanged(const Status& failure) {
+  return Status(failure.code(), failure.message() + " (the password was not changed)",
+                std::string(kPasswordNotChanged));
+}
+
+// The write's answer was lost and the read-back could not tell.
+Status Unconfirmed(const Status& failure, const std::string& read_back) {
+  return Status(failure.code(),
+                failure.message() + "; the directory could not be read back (" + read_back +
+                    "): the new password may or may not be in place",
+                std::string(kPasswordUnconfirmed));
+}
+
+// A write (or the claim before it) was sent and its answer lost.
+struct InDoubt {
+  Status failure;              // what the writer saw: Unavailable or DeadlineExceeded
+  bool write_sent = false;     // false: only the claim was in flight
+  std::string claim;           // exop / ad: our claim value, to release
+  SecretString written_value;  // crypt / argon2: the exact userPassword value sent
+};
 
 long long DaysSinceEpoch(std::time_t now) { return static_cast<long long>(now / 86400); }
 
@@ -164,7 +201,11 @@ class LdapDirectory final : public Directory {
 
   Status SetPassword(const Account& account, const SecretString& new_password,
                      std::string_view expected_state) override {
-    return pool_.Run([&](Session& session) -> Status {
+    // Set when the write (or the claim before it) went out and its answer was
+    // lost: the connection dropped or the server stalled. Pool::Run does not
+    // retry such a failure, so the read-back below decides.
+    std::optional<InDoubt> doubt;
+    const Status status = pool_.Run([&](Session& session) -> Status {
       SESAM_ASSIGN_OR_RETURN(Entry entry, ReadEntry(session, account.dn));
       const std::vector<std::string>& old_values = entry.Values("userPassword");
       if (internal::PasswordState(old_values, entry.First("pwdLastSet")) != expected_state) {
@@ -173,13 +214,17 @@ class LdapDirectory final : public Directory {
       switch (settings_.password_mode) {
         case config::PasswordMode::kCrypt:
         case config::PasswordMode::kArgon2:
-          return WriteHashed(session, entry, new_password);
+          return WriteHashed(session, entry, new_password, doubt);
         case config::PasswordMode::kExop:
         case config::PasswordMode::kAd:
-          return WriteClaimed(session, entry, new_password, expected_state);
+          return WriteClaimed(session, entry, new_password, expected_state, doubt);
       }
       return InternalError("unknown password_mode");
     });
+    if (doubt) return ReadBack(account, new_password, expected_state, *doubt);
+    // Nothing was sent that could change the password.
+    if (Unreachable(status)) return NotChanged(status);
+    return status;
   }
 
   Status Ping() override {
@@ -293,7 +338,8 @@ class LdapDirectory final : public Directory {
 
   // crypt / argon2: one modify under an assertion of the exact old values, so
   // the server applies it only while the password is unchanged.
-  Status WriteHashed(Session& session, const Entry& entry, const SecretString& new_password) {
+  Status WriteHashed(Session& session, const Entry& entry, const SecretString& new_password,
+                     std::optional<InDoubt>& doubt) {
     Result<std::string> value =
         settings_.password_mode == config::PasswordMode::kCrypt
             ? internal::CryptUserPassword(new_password, settings_.crypt_scheme)
@@ -309,6 +355,13 @@ class LdapDirectory final : public Directory {
     internal::WriteResult written =
         session.Modify(entry.dn, mods, PasswordAssertion(entry.Values("userPassword")));
     WipeString(mods[0].values[0]);
+    if (Unreachable(written.status)) {
+      doubt.emplace();
+      doubt->failure = written.status;
+      doubt->write_sent = true;
+      doubt->written_value = SecretString(hashed.view());
+      return written.status;
+    }
     return PasswordWriteStatus(written);
   }
 
@@ -316,22 +369,17 @@ class LdapDirectory final : public Directory {
   // assertion control, so the writer first claims the password state with a
   // compare-and-swap modify (asserting the exact userPassword values); only
   // the claim's winner writes.
-  Status WriteClaimed(Session& session, const Entry& entry, const SecretString& new_password,
-                      std::string_view state) {
+  Status WriteClaimed(Session& session, const Entry& entry,
+                      const SecretString& new_password, std::string_view state,
+                      std::optional<InDoubt>& doubt) {
     const bool ad = settings_.password_mode == config::PasswordMode::kAd;
     if (ad && !session.tls()) {
       return PermissionDeniedError("password_mode = ad needs a TLS-protected connection");
     }
     const long long now = static_cast<long long>(std::time(nullptr));
     const std::string old_claim = entry.First("sesamPasswordClaim");
-    if (!old_claim.empty()) {
-      const std::size_t colon = old_claim.find(':');
-      const std::string claimed_state = old_claim.substr(0, colon);
-      const long long claimed_at =
-          colon == std::string::npos ? 0 : std::atoll(old_claim.c_str() + colon + 1);
-      if (claimed_state == state && claimed_at > now - kClaimLifetimeSeconds) {
-        return StateChanged("another password change for this account is in progress");
-      }
+    if (!old_claim.empty() && ClaimBlocks(old_claim, state, now)) {
+      return StateChanged("another password change for this account is in progress");
     }
     const std::string claim =
         std::string(state) + ":" + std::to_string(now) + ":" + internal::RandomHex(8);
@@ -344,10 +392,18 @@ class LdapDirectory final : public Directory {
     const std::string assertion =
         ad ? "(objectClass=*)" : PasswordAssertion(entry.Values("userPassword"));
     const Status claimed = session.Modify(entry.dn, mods, assertion).status;
+    if (Unreachable(claimed)) {
+      // The claim may have landed; the password cannot have changed.
+      doubt.emplace();
+      doubt->failure = claimed;
+      doubt->claim = claim;
+      return claimed;
+    }
     if (!claimed.ok()) {
       if (LostRace(claimed)) return StateChanged("the password was changed concurrently");
       return claimed;
     }
+    Forget(old_claim);
 
     internal::WriteResult written;
     if (ad) {
@@ -363,6 +419,13 @@ class LdapDirectory final : public Directory {
     } else {
       written = session.PasswordModify(entry.dn, new_password);
     }
+    if (Unreachable(written.status)) {
+      doubt.emplace();
+      doubt->failure = written.status;
+      doubt->write_sent = true;
+      doubt->claim = claim;
+      return written.status;
+    }
     // Release the claim: after success the state it names is gone anyway;
     // after a refusal the same reset may try another password.
     const Status released =
@@ -370,16 +433,172 @@ class LdapDirectory final : public Directory {
     if (!released.ok())
       log::Warning("LDAP: could not release a password claim: " + released.message());
     SESAM_RETURN_IF_ERROR(PasswordWriteStatus(written));
+    UpdateShadowLastChange(session, entry);
+    return Status::Ok();
+  }
+
+  // exop / ad write the password apart from shadowLastChange; a failure here
+  // leaves the password written.
+  void UpdateShadowLastChange(Session& session, const Entry& entry) {
     std::vector<Modification> shadow;
     AddShadowLastChange(entry, shadow);
-    if (!shadow.empty()) {
-      const Status updated = session.Modify(entry.dn, shadow, "").status;
-      if (!updated.ok()) {
-        log::Warning("LDAP: password written but shadowLastChange not updated for " + entry.dn +
-                     ": " + updated.message());
-      }
+    if (shadow.empty()) return;
+    const Status updated = session.Modify(entry.dn, shadow, "").status;
+    if (!updated.ok()) {
+      log::Warning("LDAP: password written but shadowLastChange not updated for " + entry.dn +
+                   ": " + updated.message());
     }
-    return Status::Ok();
+  }
+
+  // Whether `claim`, found on the entry, stops a writer that expects `state`
+  // for the reset round `round` at unix time `now`. A claim for another state
+  // is stale. A claim for this state blocks while its writer may still be
+  // sending or awaiting its write: 120 s in general (a crashed writer, clocks
+  // of several machines); for the same reset link (same round) only
+  // 2 x timeout plus a margin for clock skew, because a writer sends its write
+  // within one timeout of claiming and waits at most one more: after that it
+  // has given up (its answer was lost), and the link's next try is not a
+  // concurrent use. A claim this process left after a failed write
+  // (Abandon) never blocks: its writer has returned.
+  // A claim of the state blocks while its writer may still be writing: the
+  // claim and the write are each bounded by [ldap] timeout, so after twice
+  // that (and the clock skew between two Sesam hosts) the writer has either
+  // changed the state (the claim no longer matters) or failed. Every link of
+  // one state is the same to the directory, so a link's next try after a
+  // failed one waits at most that long.
+  bool ClaimBlocks(const std::string& claim, std::string_view state, long long now) {
+    const std::vector<std::string> fields = SplitClaim(claim);
+    if (fields[0] != state) return false;
+    if (Abandoned(claim)) return false;
+    const long long claimed_at = std::atoll(fields[1].c_str());
+    const auto hold = std::chrono::duration_cast<std::chrono::seconds>(2 * settings_.timeout);
+    const long long lifetime = std::min(
+        kClaimLifetimeSeconds, static_cast<long long>(hold.count()) + 1 + kClaimSkewSeconds);
+    return claimed_at > now - lifetime;
+  }
+
+  // state, time, id, round ("" for fields a claim lacks).
+  static std::vector<std::string> SplitClaim(const std::string& claim) {
+    std::vector<std::string> fields;
+    std::size_t begin = 0;
+    while (fields.size() < 3) {
+      const std::size_t colon = claim.find(':', begin);
+      if (colon == std::string::npos) break;
+      fields.push_back(claim.substr(begin, colon - begin));
+      begin = colon + 1;
+    }
+    fields.push_back(claim.substr(std::min(begin, claim.size())));
+    fields.resize(4);
+    return fields;
+  }
+
+  // The read-back after a write whose answer was lost. On new connections
+  // (the pool's are suspect), for up to timeout + network_timeout: read the
+  // entry, decide whether the new password is in place, and release our
+  // claim. How "in place" is decided:
+  // - the password state (the stamp) is unchanged: the write did not land
+  //   (every write stores a freshly salted value, and pwdLastSet moves in AD);
+  // - the stamp changed: that alone is no proof, another path may have
+  //   written. crypt / argon2: the exact value we sent (salted by us, so
+  //   nobody else writes it) is among the userPassword values: ours landed.
+  //   exop / ad: the server hashed the password, so the proof is a simple
+  //   bind as the account with the new password on a new connection. Only in
+  //   this case is a bind made; it fails (and counts for the lockout policy)
+  //   only when another path changed the password at the same moment. An LDAP
+  //   compare was not chosen: it needs the cleartext compared with a hash,
+  //   which servers do unevenly (AD cannot compare unicodePwd), and slapd's
+  //   ppolicy counts a failed compare like a failed bind anyway.
+  // Known limit: a request held by a stalled server can still run when the
+  // server resumes. A server that answers the read-back has resumed, and it
+  // reads the old connection's pending request first in practice, but no
+  // protocol promises that.
+  Status ReadBack(const Account& account, const SecretString& new_password,
+                  std::string_view expected_state, const InDoubt& doubt) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + settings_.timeout + settings_.network_timeout;
+    Status last = doubt.failure;
+    for (;;) {
+      std::optional<Status> decided;
+      const Status reached = pool_.RunFresh([&](Session& session) -> Status {
+        SESAM_ASSIGN_OR_RETURN(Entry entry, ReadEntry(session, account.dn));
+        Result<bool> landed = Landed(entry, new_password, expected_state, doubt);
+        if (!landed.ok() && Unreachable(landed.status())) return landed.status();
+        if (!doubt.claim.empty()) ReleaseClaim(session, entry.dn, doubt.claim);
+        if (!landed.ok()) {
+          decided = Unconfirmed(doubt.failure, landed.status().message());
+        } else if (*landed) {
+          log::Warning("LDAP: the answer to a password write for " + entry.dn +
+                       " was lost; the read-back shows it landed");
+          if (!doubt.claim.empty()) UpdateShadowLastChange(session, entry);
+          decided = Status::Ok();
+        } else if (internal::PasswordState(entry.Values("userPassword"),
+                                           entry.First("pwdLastSet")) == expected_state) {
+          decided = NotChanged(doubt.failure);
+        } else {
+          decided = StateChanged("the password was changed by another path meanwhile");
+        }
+        return Status::Ok();
+      });
+      if (decided) return *decided;
+      last = reached;
+      if (!Unreachable(reached)) break;  // an answer, but not one to wait out (entry gone)
+      if (!doubt.write_sent) break;      // only a claim in doubt: not worth a wait
+      if (Clock::now() + kReadBackPause >= deadline) break;
+      std::this_thread::sleep_for(kReadBackPause);
+    }
+    if (!doubt.claim.empty()) Abandon(doubt.claim);
+    if (!doubt.write_sent) return NotChanged(doubt.failure);
+    log::Warning("LDAP: the answer to a password write for " + account.dn +
+                 " was lost and the directory could not be read back: " + last.message());
+    return Unconfirmed(doubt.failure, last.message());
+  }
+
+  // Whether the write in doubt is in place (see ReadBack). An error: the
+  // server could not tell (Unreachable: try again; otherwise give up).
+  Result<bool> Landed(const Entry& entry, const SecretString& new_password,
+                      std::string_view expected_state, const InDoubt& doubt) {
+    if (!doubt.write_sent) return false;
+    const std::vector<std::string>& values = entry.Values("userPassword");
+    if (internal::PasswordState(values, entry.First("pwdLastSet")) == expected_state) return false;
+    if (!doubt.written_value.empty()) {
+      return std::any_of(values.begin(), values.end(), [&](const std::string& value) {
+        return doubt.written_value.Equals(value);
+      });
+    }
+    const Status bound = internal::Session::CheckPassword(settings_, entry.dn, new_password);
+    if (bound.ok()) return true;
+    if (bound.reason() == "invalid_credentials") return false;
+    return bound;
+  }
+
+  void ReleaseClaim(Session& session, const std::string& dn, const std::string& claim) {
+    const Status released =
+        session.Modify(dn, {{LDAP_MOD_DELETE, "sesamPasswordClaim", {claim}}}, "").status;
+    // Gone already (taken over, or never landed) is fine.
+    if (released.ok() || released.reason() == "changed_concurrently") {
+      Forget(claim);
+      return;
+    }
+    log::Warning("LDAP: could not release a password claim: " + released.message());
+  }
+
+  // Claims this process made and whose write failed without an answer, not
+  // yet released: their writer has returned, so they must not block the
+  // next try (ClaimBlocks). Bounded; the oldest are forgotten first (the
+  // claim's own lifetime still ends them).
+  void Abandon(const std::string& claim) {
+    std::lock_guard lock(abandoned_mutex_);
+    if (abandoned_.size() >= kMaxAbandonedClaims) abandoned_.pop_front();
+    abandoned_.push_back(claim);
+  }
+  bool Abandoned(const std::string& claim) {
+    std::lock_guard lock(abandoned_mutex_);
+    return std::find(abandoned_.begin(), abandoned_.end(), claim) != abandoned_.end();
+  }
+  void Forget(const std::string& claim) {
+    if (claim.empty()) return;
+    std::lock_guard lock(abandoned_mutex_);
+    std::erase(abandoned_, claim);
   }
 
   static Status PasswordWriteStatus(const internal::WriteResult& written) {
@@ -398,6 +617,8 @@ class LdapDirectory final : public Directory {
   config::LdapSection settings_;
   std::vector<std::string> attributes_;
   internal::Pool pool_;
+  std::mutex abandoned_mutex_;
+  std::deque<std::string> abandoned_;
 };
 
 }  // namespace

@@ -52,8 +52,7 @@ std::string Entry::First(std::string_view attribute) const {
   return values.empty() ? std::string() : values.front();
 }
 
-Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settings,
-                                               const SecretString& bind_password) {
+Result<std::unique_ptr<Session>> Session::Connect(const config::LdapSection& settings) {
   const std::string uris = Join(settings.uri, " ");
   LDAP* raw = nullptr;
   int rc = ldap_initialize(&raw, uris.c_str());
@@ -79,6 +78,14 @@ Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settin
     rc = ldap_start_tls_s(session->ld_.get(), nullptr, nullptr);
     if (rc != LDAP_SUCCESS) return session->Fail(rc, "StartTLS to " + uris);
   }
+  return session;
+}
+
+Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settings,
+                                               const SecretString& bind_password) {
+  const std::string uris = Join(settings.uri, " ");
+  SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Connect(settings));
+  int rc = LDAP_SUCCESS;
   const bool external = settings.sasl_mech == "EXTERNAL";
   berval credentials{};
   if (!external) {
@@ -118,8 +125,7 @@ void Session::AddReadAhead() {
       socket_buffer == nullptr) {
     return;  // an optimisation only: the session works without it
   }
-  ber_sockbuf_add_io(socket_buffer, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER,
-                     nullptr);
+  ber_sockbuf_add_io(socket_buffer, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, nullptr);
 }
 
 Status Session::Fail(int code, std::string_view operation) {
@@ -178,6 +184,7 @@ Result<std::vector<Entry>> Session::Search(const std::string& base, int scope,
   names.push_back(nullptr);
   timeval limit = ToTimeval(timeout_);
   int msgid = 0;
+  ++requests_;
   const int rc = ldap_search_ext(ld_.get(), base.c_str(), scope, filter.c_str(), names.data(), 0,
                                  nullptr, nullptr, &limit, size_limit, &msgid);
   if (rc != LDAP_SUCCESS) return Fail(rc, "search");
@@ -242,6 +249,7 @@ WriteResult Session::Modify(const std::string& dn, const std::vector<Modificatio
   }
   controls.push_back(nullptr);
   int msgid = 0;
+  ++requests_;
   const int rc =
       ldap_modify_ext(ld_.get(), dn.c_str(), mod_pointers.data(), controls.data(), nullptr, &msgid);
   if (rc != LDAP_SUCCESS) return {Fail(rc, "modify"), std::nullopt, rc};
@@ -255,9 +263,29 @@ WriteResult Session::PasswordModify(const std::string& dn, const SecretString& n
       const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
   LDAPControl* controls[] = {&ppolicy_request, nullptr};
   int msgid = 0;
+  ++requests_;
   const int rc = ldap_passwd(ld_.get(), &user, nullptr, &password, controls, nullptr, &msgid);
   if (rc != LDAP_SUCCESS) return {Fail(rc, "password modify"), std::nullopt, rc};
   return Finish(msgid, "password modify");
+}
+
+Status Session::CheckPassword(const config::LdapSection& settings, const std::string& dn,
+                              const SecretString& password) {
+  SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Connect(settings));
+  berval credentials{password.size(), const_cast<char*>(password.c_str())};
+  int msgid = 0;
+  const int rc = ldap_sasl_bind(session->ld_.get(), dn.c_str(), LDAP_SASL_SIMPLE, &credentials,
+                                nullptr, nullptr, &msgid);
+  if (rc != LDAP_SUCCESS) return session->Fail(rc, "bind as the account");
+  const WriteResult bound = session->Finish(msgid, "bind as the account");
+  // The result code decides, not the Status: a successful bind may carry a
+  // ppolicy error such as changeAfterReset, which MapResult reports.
+  if (bound.code == LDAP_SUCCESS) return Status::Ok();
+  if (bound.code == LDAP_INVALID_CREDENTIALS && !(bound.ppolicy && bound.ppolicy->error)) {
+    return Status(StatusCode::kPermissionDenied, bound.status.message(), "invalid_credentials");
+  }
+  if (bound.status.ok()) return UnavailableError("bind as the account: unexpected answer");
+  return bound.status;
 }
 
 bool Session::tls() const { return ldap_tls_inplace(ld_.get()) != 0; }
@@ -334,12 +362,20 @@ Status Pool::Run(const std::function<Status(Session&)>& work) {
     bool reused = false;
     Result<std::unique_ptr<Session>> session = Acquire(reused);
     if (!session.ok()) return session.status();
+    const unsigned before = (*session)->requests();
     Status status = work(**session);
-    const bool retry =
-        attempt == 0 && reused && (*session)->broken() && status.code() == StatusCode::kUnavailable;
+    const bool retry = attempt == 0 && reused && (*session)->broken() &&
+                       (*session)->requests() - before <= 1 &&
+                       status.code() == StatusCode::kUnavailable;
     Release(std::move(*session));
     if (!retry) return status;
   }
+}
+
+Status Pool::RunFresh(const std::function<Status(Session&)>& work) {
+  SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
+                         Session::Open(settings_, bind_password_));
+  return work(*session);
 }
 
 }  // namespace sesam::ldap::internal

@@ -64,6 +64,18 @@ class Session {
   static Result<std::unique_ptr<Session>> Open(const config::LdapSection& settings,
                                                const SecretString& bind_password);
 
+  // Whether `password` opens `dn`: a simple bind as `dn` on a new connection
+  // (StartTLS as configured), closed again. OK when the server accepts it (a
+  // password policy warning such as "change after reset" does not matter);
+  // PermissionDenied "invalid_credentials" when refused without a password
+  // policy error; FailedPrecondition "ppolicy.*" when the policy refused the
+  // bind (e.g. a locked account: the password cannot be judged); Unavailable
+  // / DeadlineExceeded when the server did not answer. The password is never
+  // part of a message. A refused bind counts as a failure for the server's
+  // lockout policy.
+  static Status CheckPassword(const config::LdapSection& settings, const std::string& dn,
+                              const SecretString& password);
+
   // At most `size_limit` entries (0: no limit); more matching entries are
   // not an error (the caller sees size_limit entries and decides).
   Result<std::vector<Entry>> Search(const std::string& base, int scope, const std::string& filter,
@@ -80,9 +92,15 @@ class Session {
 
   bool broken() const { return broken_; }
   bool tls() const;
+  // Requests sent on this connection so far (searches, modifies, extended
+  // operations; not the bind).
+  unsigned requests() const { return requests_; }
 
  private:
   Session(LdapPtr ld, std::chrono::milliseconds timeout) : ld_(std::move(ld)), timeout_(timeout) {}
+
+  // Connects (StartTLS if configured), without binding.
+  static Result<std::unique_ptr<Session>> Connect(const config::LdapSection& settings);
 
   // Waits for the result of `msgid`; its controls are decoded for ppolicy.
   WriteResult Finish(int msgid, std::string_view operation, MessagePtr* keep = nullptr);
@@ -92,6 +110,7 @@ class Session {
   LdapPtr ld_;
   std::chrono::milliseconds timeout_;
   bool broken_ = false;
+  unsigned requests_ = 0;
 };
 
 class Pool {
@@ -100,9 +119,18 @@ class Pool {
   ~Pool();
 
   // Runs `work` with a bound Session. If the Session came from the pool and
-  // the server went away since (Unavailable), it is dropped and `work` runs
-  // once more on a fresh Session, so a server restart costs no request.
+  // the server went away since (its first request in `work` failed with
+  // Unavailable), it is dropped and `work` runs once more on a fresh Session,
+  // so a server restart costs no request. A connection that broke after it
+  // served a request of `work` is not retried: a write sent on it may have
+  // landed, and only `work`'s caller can tell what to do.
   Status Run(const std::function<Status(Session&)>& work);
+
+  // Runs `work` on a new Session opened now, whatever the reconnect backoff
+  // says, and closes it afterwards: for reading back the directory right
+  // after a connection failed. It is one short-lived connection beyond
+  // pool_size.
+  Status RunFresh(const std::function<Status(Session&)>& work);
 
  private:
   Result<std::unique_ptr<Session>> Acquire(bool& reused);

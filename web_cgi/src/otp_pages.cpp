@@ -264,6 +264,17 @@ Response App::Impl::PostOtp(PageContext& context, std::string_view token) {
     return finish(ChangeForm(context, 422, account, token, &verdict, repeated,
                              PpolicyText(context, written.reason())));
   }
+  if (written.reason() == ldap::kPasswordUnconfirmed) {
+    // The write went out and its answer was lost: the link stays usable if
+    // the password did not change, and is spent if it did.
+    log::Error("password change for " + who + " unconfirmed: " + written.ToString());
+    return finish(ErrorPage(
+        context, 503, context.Tr(N_("We could not confirm the change")),
+        context.Tr(N_("We could not confirm whether your new password was saved. Try logging "
+                      "in with it; if that does not work, use the link again."))));
+  }
+  // Every other failure left the password as it was (ldap::kPasswordNotChanged
+  // when the directory failed).
   log::Error("password change for " + who + " failed: " + written.ToString());
   return finish(ErrorPage(context, Unreachable(written) ? 503 : 500,
                           context.Tr(N_("Please try again later")),

@@ -33,7 +33,9 @@ Environment exported by env():
   SESAM_TEST_LDAP_CA_FILE             the server's self-signed certificate (CN and IP
                                       127.0.0.1): StartTLS works on the ldap:// port
   SESAM_TEST_LDAP_CONTROL             script: `$SESAM_TEST_LDAP_CONTROL stop|start|restart`,
-                                      or pause|resume (SIGSTOP/SIGCONT: a hung server)
+                                      kill (SIGKILL: a crash; `start` restarts it on
+                                      the same database), or pause|resume
+                                      (SIGSTOP/SIGCONT: a hung server)
   SESAM_TEST_LDAP_SCHEMA_DIR          the schemas/ folder loaded
   SESAM_TEST_LDAP_ARGON2              "1" when the argon2 module is loaded, else "0"
   SESAM_TEST_CONFIG                   a sesam.conf whose [ldap] section points here
@@ -273,8 +275,9 @@ def make_certificate(directory):
 
 
 CONTROL_SCRIPT = """#!/bin/sh
-# Stops or starts the test slapd: {control} stop|start|restart|pause|resume
-# (pause: SIGSTOP, the server accepts connections but never answers)
+# Stops or starts the test slapd: {control} stop|start|restart|kill|pause|resume
+# (pause: SIGSTOP, the server accepts connections but never answers; kill:
+# SIGKILL, a crash: `start` brings it back on the same database)
 set -e
 pidfile='{w}/slapd.pid'
 do_stop() {{
@@ -300,9 +303,15 @@ case "$1" in
   stop) do_stop ;;
   start) do_start ;;
   restart) do_stop; do_start ;;
+  kill) pid=$(cat "$pidfile"); kill -KILL "$pid"
+        # Dead once a zombie: its reaper (init here) may take its time.
+        while [ -e "/proc/$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+          sleep 0.01
+        done
+        rm -f "$pidfile" ;;
   pause) kill -STOP "$(cat "$pidfile")" ;;
   resume) kill -CONT "$(cat "$pidfile")" ;;
-  *) echo "usage: $0 stop|start|restart|pause|resume" >&2; exit 2 ;;
+  *) echo "usage: $0 stop|start|restart|kill|pause|resume" >&2; exit 2 ;;
 esac
 """
 

@@ -659,6 +659,39 @@ TEST(App, DirectoryDownIs503AndWritesNothing) {
   STRCMP_EQUAL("Oud-Wachtwoord-1", stack->directory.Password("jan.selle").c_str());
 }
 
+// A write whose answer the directory lost (ldap::Directory::SetPassword).
+TEST(App, AWriteThatDidNotLandKeepsTheLinkUsable) {
+  using Lands = sesam::testing::FakeDirectory::Lands;
+  stack->Forgot("jan.selle", "jan@school.be");
+  const std::string link = Stack::LinkPath(stack->mailer.Take()[0]);
+  for (const std::string_view reason :
+       {sesam::ldap::kPasswordNotChanged, sesam::ldap::kPasswordUnconfirmed}) {
+    stack->directory.LoseNextWrite(reason, Lands::kNo);
+    const Response lost = stack->Change(link, kGoodPassword, kGoodPassword);
+    LONGS_EQUAL(503, lost.status);
+    const bool unconfirmed = reason == sesam::ldap::kPasswordUnconfirmed;
+    CHECK_EQUAL(!unconfirmed, Contains(lost.body, "Er werd niets gewijzigd"));
+    CHECK_EQUAL(unconfirmed, Contains(lost.body, "We konden niet nagaan of je nieuwe wachtwoord"));
+    STRCMP_EQUAL("Oud-Wachtwoord-1", stack->directory.Password("jan.selle").c_str());
+    LONGS_EQUAL(200, stack->Send("GET", link).status);
+  }
+  LONGS_EQUAL(303, stack->Change(link, kGoodPassword, kGoodPassword).status);
+  STRCMP_EQUAL(kGoodPassword, stack->directory.Password("jan.selle").c_str());
+}
+
+TEST(App, AnUnconfirmedWriteThatLandedSpendsTheLink) {
+  stack->Forgot("jan.selle", "jan@school.be");
+  const std::string link = Stack::LinkPath(stack->mailer.Take()[0]);
+  stack->directory.LoseNextWrite(sesam::ldap::kPasswordUnconfirmed,
+                                 sesam::testing::FakeDirectory::Lands::kYes);
+  const Response lost = stack->Change(link, kGoodPassword, kGoodPassword);
+  LONGS_EQUAL(503, lost.status);
+  CHECK_TRUE(Contains(lost.body, "Probeer ermee aan te melden"));
+  CHECK_FALSE(Contains(lost.body, "Er werd niets gewijzigd"));
+  STRCMP_EQUAL(kGoodPassword, stack->directory.Password("jan.selle").c_str());
+  LONGS_EQUAL(410, stack->Send("GET", link).status);
+}
+
 TEST(App, PostOtpWithoutCsrfIs403) {
   stack->Forgot("jan.selle", "jan@school.be");
   const std::string link = Stack::LinkPath(stack->mailer.Take()[0]);

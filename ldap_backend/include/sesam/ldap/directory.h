@@ -23,12 +23,28 @@
 //   * exop / ad: slapd ignores the assertion control on the Password Modify
 //     extended operation, so the writer first claims the state: a modify that
 //     deletes the exact old sesamPasswordClaim value and adds
-//     "<state>:<time>:<id>", asserting the exact old userPassword values. Only
-//     one of concurrent claimers succeeds; it then writes (RFC 3062 exop, or
-//     unicodePwd over TLS) and releases the claim. A claim left by a crashed
-//     writer expires after 120 s.
+//     "<state>:<time>:<id>:<round>", asserting the exact old userPassword
+//     values. Only one of concurrent claimers succeeds; it then writes (RFC
+//     3062 exop, or unicodePwd over TLS) and releases the claim. A claim left
+//     by a crashed writer expires after 120 s.
 //   A lost race (assertion failed, value gone, single-value conflict) ->
 //   FailedPrecondition "password_state_changed".
+//   A claim blocks other writers of the same state for 120 s, but the same
+//   reset link (the claim records the round) only for 2 x timeout + 10 s:
+//   by then its writer has its answer or has given up. A claim whose writer
+//   saw the connection fail is released on a new connection during the
+//   read-back, and until then never blocks a try from the same process.
+// - A write whose answer is lost (dropped connection, timeout) is followed by
+//   a read-back on new connections, for up to timeout + network_timeout (each
+//   attempt bounded as below): unchanged stamp -> nothing changed; changed
+//   stamp -> crypt / argon2: our exact salted value is stored, exop / ad: a
+//   simple bind as the account with the new password succeeds -> it is ours;
+//   otherwise another path changed it. The read-back adds to SetPassword's
+//   time at most timeout + network_timeout, plus one last attempt (a
+//   connect and a few requests, each bounded as below). Nothing is logged
+//   with the password; a failed proving bind counts for the server's
+//   lockout policy (it happens only when another path changed the password
+//   at the same moment).
 // - Reset rounds live in the single-valued sesamResetRounds attribute
 //   ("<unix seconds>:<id> ...", oldest first), rewritten by a modify that
 //   deletes the exact old value and adds the new one; a conflict is retried
@@ -42,9 +58,9 @@
 //   mistyped passwords is not "disabled": a reset may well be the way out.
 // - Connections: a pool of pool_size bound sessions (see src/session.h):
 //   reused across calls, dropped on a transport error (with the idle ones to
-//   the same server), a call that met a dead pooled connection is retried
-//   once on a fresh one; reconnects back off from 100 ms to 5 s; the URIs are
-//   tried in order. Connecting is bounded by network_timeout per URI, each
+//   the same server), a call whose first request met a dead pooled
+//   connection is retried once on a fresh one; reconnects back off from
+//   100 ms to 5 s; the URIs are tried in order. Connecting is bounded by network_timeout per URI, each
 //   request by timeout: a stopped server gives Unavailable, a stalled one
 //   DeadlineExceeded, never a hang.
 #pragma once
@@ -61,6 +77,11 @@
 #include "sesam/status.h"
 
 namespace sesam::ldap {
+
+// Status reasons of Directory::SetPassword (see there).
+inline constexpr std::string_view kPasswordStateChanged = "password_state_changed";
+inline constexpr std::string_view kPasswordNotChanged = "password_not_changed";
+inline constexpr std::string_view kPasswordUnconfirmed = "password_unconfirmed";
 
 struct Account {
   std::string dn;
@@ -127,6 +148,19 @@ class Directory {
   // A refusal by the server's password policy -> FailedPrecondition with
   // reason "ppolicy.in_history", "ppolicy.too_short",
   // "ppolicy.insufficient_quality", "ppolicy.too_young" or "ppolicy.other".
+  // When the directory fails (Unavailable or DeadlineExceeded), the reason
+  // says what became of the password:
+  // - OK: the write's answer was lost, but reading back proved the new
+  //   password is in place;
+  // - kPasswordNotChanged: certainly nothing changed (the failure came before
+  //   the write, or the read-back found the password as it was); the state
+  //   stays `expected_state`, so the same reset may simply try again;
+  // - kPasswordUnconfirmed: the write went out, its answer was lost and the
+  //   directory could not be read back in time: the new password may or may
+  //   not be in place. If it is not, `expected_state` still holds and a later
+  //   try works; if it is, a later try gets "password_state_changed".
+  // A write whose answer was lost, found changed by another path on read-back
+  // -> "password_state_changed" as above.
   virtual Status SetPassword(const Account& account, const SecretString& new_password,
                              std::string_view expected_state) = 0;
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sesam/ldap/directory.h"
@@ -23,6 +24,15 @@ class FakeDirectory : public ldap::Directory {
     accounts_[account.username] = std::move(account);
   }
   void SetDown(bool down) { down_ = down; }
+  // The next SetPassword loses its answer as the LDAP Directory reports it:
+  // Unavailable with `reason` (ldap::kPasswordNotChanged or
+  // kPasswordUnconfirmed); the password is written only when `lands`.
+  enum class Lands { kNo, kYes };
+  void LoseNextWrite(std::string_view reason, Lands lands) {
+    std::lock_guard lock(mutex_);
+    lost_reason_ = reason;
+    lost_lands_ = lands;
+  }
   std::string Password(const std::string& username) {
     std::lock_guard lock(mutex_);
     return passwords_[username];
@@ -140,8 +150,13 @@ class FakeDirectory : public ldap::Directory {
     if (stored.password_state != expected_state) {
       return Status(StatusCode::kFailedPrecondition, "state changed", "password_state_changed");
     }
+    const std::string lost = std::exchange(lost_reason_, std::string());
+    if (!lost.empty() && lost_lands_ == Lands::kNo) {
+      return Status(StatusCode::kUnavailable, "fake directory lost a write", lost);
+    }
     passwords_[account.username] = std::string(password.view());
     stored.password_state = "state-" + std::to_string(++stamp_);
+    if (!lost.empty()) return Status(StatusCode::kUnavailable, "fake directory lost a write", lost);
     return Status::Ok();
   }
   // While held, Ping waits (a slow directory): lets a test pile up healthz
@@ -196,6 +211,8 @@ class FakeDirectory : public ldap::Directory {
   int ping_calls_ = 0;
   std::mutex mutex_;
   std::atomic<bool> down_ = false;
+  std::string lost_reason_;
+  Lands lost_lands_ = Lands::kNo;
   int stamp_ = 0;
   int set_password_calls_ = 0;
   int find_calls_ = 0;
