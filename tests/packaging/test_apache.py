@@ -144,7 +144,7 @@ class ApacheSnippet(unittest.TestCase):
             self.assertEqual(503, browser.get("forgot?down=1").status)
             self.assertTrue(wait_for_text(apache.access_log, "/sesam/forgot?down=1"),
                             "the site's access log lost ordinary pages:\n" + read(apache.access_log))
-            self.assertTrue(wait_for_text(apache.error_log, "fcgi.sock"),
+            self.assertTrue(wait_for_text(apache.error_log, "AH01079"),
                             "Apache logged no backend error:\n" + read(apache.error_log))
             for path in (apache.access_log, apache.error_log):
                 text = read(path)
