@@ -2,6 +2,7 @@
 // does and reports every problem, as `nginx -t` does. Exit 0 when it loads.
 #include <cstdio>
 
+#include "install_checks.h"
 #include "options.h"
 #include "sesam/config.h"
 
@@ -13,7 +14,8 @@ int RunConfigTest(Args args) {
   if (!options.positional.empty()) return UsageError("config-test", "unexpected argument");
   const std::string path = options.Value("config").value_or(std::string(config::DefaultPath()));
 
-  const config::LoadReport report = config::LoadFile(path);
+  config::LoadReport report = config::LoadFile(path);
+  AddInstallChecks(report);
   for (const auto& diagnostic : report.diagnostics) {
     std::fprintf(stderr, "%s\n", diagnostic.ToString().c_str());
   }
