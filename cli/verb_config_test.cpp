@@ -4,6 +4,7 @@
 // clear to a remote host). Exit 0 when it loads and would start.
 #include <cstdio>
 
+#include "install_checks.h"
 #include "options.h"
 #include "sesam/config.h"
 
@@ -19,6 +20,7 @@ int RunConfigTest(Args args) {
   for (auto& diagnostic : config::CheckTransport(report.config)) {
     report.diagnostics.push_back(std::move(diagnostic));
   }
+  AddInstallChecks(report);
   for (const auto& diagnostic : report.diagnostics) {
     std::fprintf(stderr, "%s\n", diagnostic.ToString().c_str());
   }

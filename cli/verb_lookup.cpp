@@ -88,9 +88,16 @@ int RunLookup(Args args) {
   const std::string& user = options.positional.front();
   Result<ldap::Account> account = (*directory)->FindAccount(user);
   if (!account.ok()) {
-    if (account.status().code() == StatusCode::kNotFound) {
-      std::fprintf(stderr, "sesam lookup: no single account '%s' (none, or several: see the log)\n",
-                   user.c_str());
+    // An admin tool: saying "none" or "several, these" reveals nothing the
+    // admin cannot read in the directory already (the web form says neither).
+    if (account.status().reason() == ldap::kReasonSeveralAccounts) {
+      std::fprintf(stderr,
+                   "sesam lookup: several accounts match '%s', so a reset finds none (%s); make "
+                   "[ldap] user_filter or base match exactly one\n",
+                   user.c_str(), account.status().message().c_str());
+    } else if (account.status().code() == StatusCode::kNotFound) {
+      std::fprintf(stderr, "sesam lookup: no account matches '%s' ([ldap] user_filter under %s)\n",
+                   user.c_str(), loaded->ldap.base.c_str());
     } else {
       std::fprintf(stderr, "sesam lookup: directory error: %s\n",
                    account.status().ToString().c_str());

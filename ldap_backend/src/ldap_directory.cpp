@@ -281,7 +281,9 @@ class LdapDirectory final : public Directory {
     if (entries.size() > 1) {
       log::Error("LDAP: directory problem: more than one entry matches '" + std::string(what) +
                  "' (" + entries[0].dn + ", " + entries[1].dn + "); treated as not found");
-      return NotFoundError("no single account for this username");
+      return Status(StatusCode::kNotFound,
+                    "several entries match: " + entries[0].dn + ", " + entries[1].dn,
+                    std::string(kReasonSeveralAccounts));
     }
     return ToAccount(entries.front(), what);
   }

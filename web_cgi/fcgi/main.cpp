@@ -1,5 +1,6 @@
 // sesam-fcgi [--config PATH] [--listen unix:PATH | HOST:PORT] [--threads N]
 //            [--datadir DIR] [--log syslog|stderr|both]
+// sesam-fcgi --help | --version
 //
 // The FastCGI endpoint of the reset flow. SIGTERM or SIGINT: stop accepting,
 // finish the requests in flight, work off queued reset requests and mail for
@@ -43,14 +44,35 @@ struct Options {
   unsigned threads = 8;
   std::string datadir = SESAM_DATADIR;
   log::Sink sink = log::Sink::kSyslog;
+  enum class Info { kNone, kHelp, kVersion } info = Info::kNone;
 };
 
+constexpr const char* kUsage =
+    "Usage: sesam-fcgi [--config PATH] [--listen unix:PATH | HOST:PORT] [--threads N]\n"
+    "                  [--datadir DIR] [--log syslog|stderr|both]\n"
+    "       sesam-fcgi --help | --version\n";
+
 int Usage(const char* message) {
-  std::fprintf(stderr,
-               "sesam-fcgi: %s\nUsage: sesam-fcgi [--config PATH] [--listen unix:PATH | "
-               "HOST:PORT] [--threads N] [--datadir DIR] [--log syslog|stderr|both]\n",
-               message);
+  std::fprintf(stderr, "sesam-fcgi: %s\n%s", message, kUsage);
   return 2;
+}
+
+// What systemd and a reading admin need; the whole story is sesam-fcgi(8).
+void PrintHelp() {
+  std::printf(
+      "sesam-fcgi: Sesam's password-reset portal, a FastCGI server behind nginx or Apache.\n%s"
+      "\n"
+      "  --config PATH   the configuration (default %s)\n"
+      "  --listen ADDR   unix:PATH or HOST:PORT; without it, the socket on fd 0\n"
+      "                  (systemd's sesam-fcgi.socket)\n"
+      "  --threads N     request threads, 1 to 256 (default 8)\n"
+      "  --datadir DIR   templates/ and static/ (default %s)\n"
+      "  --log SINK      syslog (default), stderr or both\n"
+      "  --help          this text;  --version  the version\n"
+      "\n"
+      "SIGTERM or SIGINT finish the requests in flight and the queued mail, then exit 0.\n"
+      "See sesam-fcgi(8) and sesam.conf(5).\n",
+      kUsage, std::string(config::DefaultPath()).c_str(), SESAM_DATADIR);
 }
 
 bool ParseArgs(int argc, char** argv, Options& options, const char*& error) {
@@ -58,7 +80,11 @@ bool ParseArgs(int argc, char** argv, Options& options, const char*& error) {
     const std::string arg = argv[i];
     const auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     const char* v = nullptr;
-    if (arg == "--config" && (v = value())) {
+    if (arg == "--help" || arg == "-h") {
+      options.info = Options::Info::kHelp;
+    } else if (arg == "--version") {
+      options.info = Options::Info::kVersion;
+    } else if (arg == "--config" && (v = value())) {
       options.config = v;
     } else if (arg == "--listen" && (v = value())) {
       options.listen = v;
@@ -100,6 +126,14 @@ int Run(int argc, char** argv) {
   Options options;
   const char* error = nullptr;
   if (!ParseArgs(argc, argv, options, error)) return Usage(error);
+  if (options.info == Options::Info::kHelp) {
+    PrintHelp();
+    return 0;
+  }
+  if (options.info == Options::Info::kVersion) {
+    std::printf("sesam-fcgi %s\n", SESAM_VERSION);
+    return 0;
+  }
   log::Init("sesam", options.sink);
 
   // Block the stop signals in every thread; one thread waits for them.

@@ -23,13 +23,21 @@ policy::Context PolicyContext(const ldap::Account& account) {
   return context;
 }
 
-enum class Mark { kTodo, kOk, kFail };
+enum class Mark { kTodo, kOk, kFail, kOptional };
 
 // One check mark: a symbol for the eye, a word for screen readers, a class for
-// the colour. The script (static/sesam.js) updates the same three.
+// the colour. The script (static/sesam.js) updates the same three. An optional
+// class (the classes rule is met without it) shows its word to everyone: a
+// grey dash alone would not say that nothing more is needed.
 TemplateData MarkData(const PageContext& context, Mark mark) {
   TemplateData data;
+  data.set("optional", mark == Mark::kOptional);
   switch (mark) {
+    case Mark::kOptional:
+      data.set("state", "optional");
+      data.set("mark", "\u2013");
+      data.set("state_text", context.Tr(N_("optional:")));
+      break;
     case Mark::kOk:
       data.set("state", "ok");
       data.set("mark", "\u2713");
@@ -53,14 +61,24 @@ TemplateData MarkData(const PageContext& context, Mark mark) {
 TemplateData RuleList(const PageContext& context, const policy::Verdict& verdict, bool judged) {
   std::vector<TemplateData> rules;
   TemplateData classes{TemplateData::type::list};
+  // Once "at least N of the 4 classes" is met, a missing class is optional,
+  // not "not yet" (Welkom123 has 3 of 4 and failed on the blocklist alone).
+  bool classes_met = false;
+  for (const auto& rule : verdict.rules) {
+    if (rule.id == "classes") classes_met = judged && rule.passed;
+  }
   for (const auto& rule : verdict.rules) {
     if (rule.id == "utf8" || rule.id == "control") continue;  // no check mark for these
-    TemplateData entry = MarkData(context, !judged       ? Mark::kTodo
-                                           : rule.passed ? Mark::kOk
-                                                         : Mark::kFail);
+    const Mark mark = !judged                             ? Mark::kTodo
+                      : rule.passed                       ? Mark::kOk
+                      : rule.informational && classes_met ? Mark::kOptional
+                                                          : Mark::kFail;
+    TemplateData entry = MarkData(context, mark);
     entry.set("id", rule.id);
     entry.set("message", rule.message);
     if (rule.informational) {
+      // The script switches a class between "not yet" and "optional" itself.
+      entry.set("t_optional", context.Tr(N_("optional:")));
       classes.push_back(entry);
     } else {
       rules.push_back(entry);

@@ -49,13 +49,17 @@ function sendOnce(form) {
   const password2 = document.getElementById("password2");
   const username = form.dataset.username || "";
   const words = { ok: rules.dataset.ok, fail: rules.dataset.fail, todo: rules.dataset.todo };
-  const marks = { ok: "\u2713", fail: "\u2717", todo: "\u25CB" };
+  const marks = { ok: "\u2713", fail: "\u2717", todo: "\u25CB", optional: "\u2013" };
 
+  // The same mark, word and class as the server renders (otp_pages.cpp); the
+  // word of an optional class is its item's own and is shown to everyone.
   function setState(id, state) {
     document.querySelectorAll('li[data-rule="' + id + '"]').forEach(function (item) {
+      const word = item.querySelector(".state");
       item.className = state;
       item.querySelector(".mark").textContent = marks[state];
-      item.querySelector(".state").textContent = words[state];
+      word.textContent = state === "optional" ? item.dataset.optional : words[state];
+      word.classList.toggle("visually-hidden", state !== "optional");
     });
   }
 
@@ -91,7 +95,11 @@ function sendOnce(form) {
     };
     Object.assign(verdicts, classes);
     const empty = pw.length === 0;
-    for (const id in verdicts) setState(id, empty ? "todo" : verdicts[id] ? "ok" : "fail");
+    for (const id in verdicts) {
+      // Once the classes rule is met, a missing class is optional, not "not yet".
+      const optional = id in classes && verdicts.classes;
+      setState(id, empty ? "todo" : verdicts[id] ? "ok" : optional ? "optional" : "fail");
+    }
     const repeated = password2.value.length > 0 && password2.value === pw;
     setState("match", password2.value.length === 0 ? "todo" : repeated ? "ok" : "fail");
   }

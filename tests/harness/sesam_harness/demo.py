@@ -51,12 +51,12 @@ import tempfile
 if __package__:
     from . import common
     from .slapd import Slapd
-    from .web import Web
+    from .web import SITE_LOCATIONS_ANCHOR, Web
 else:  # run as a script
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from sesam_harness import common
     from sesam_harness.slapd import Slapd
-    from sesam_harness.web import Web
+    from sesam_harness.web import SITE_LOCATIONS_ANCHOR, Web
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 DEMO_DIR = os.path.join(TOP, "packaging", "demo")
@@ -192,10 +192,10 @@ class DemoWeb(Web):
                     f"      alias {login};\n"
                     "    }\n")
         conf = super()._nginx_conf()
-        anchor = "    location /sesam/ {"
+        anchor = SITE_LOCATIONS_ANCHOR
         if anchor not in conf:
             raise RuntimeError("web.py's nginx.conf changed: no '%s'" % anchor.strip())
-        return conf.replace(anchor, location + anchor, 1)
+        return conf.replace(anchor, location, 1)
 
 
 class DemoStack:

@@ -11,9 +11,11 @@
                  {("token", "lifetime"): "3s", ("web", "ip_limit"): "3/10m"}
   token.key      32 random bytes, mode 0600
   nginx.conf     nginx as a non-daemon with its own prefix, listening only on
-                 127.0.0.1:<free port>; /sesam/ goes to an upstream of
+                 127.0.0.1:<free port>, with plain access and error logs; its
+                 server block includes the shipped packaging/nginx/sesam.conf
+  sesam-snippet.conf  that snippet, its socket replaced by an upstream of
                  `processes` sesam-fcgi processes (round robin), each on its own
-                 unix socket; otp paths are kept out of the access log
+                 unix socket
   *.log          sesam-fcgi's log (stderr), nginx's access and error logs
 
 Programs come from the build tree: SESAM_FCGI (the sesam-fcgi binary),
@@ -43,6 +45,11 @@ from .common import free_port, start, stop, wait_for_port
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _TOP = os.path.abspath(os.path.join(_HERE, "..", "..", ".."))
+# The nginx snippet the package ships as /etc/sesam/nginx.conf: every web test
+# goes through it.
+SHIPPED_NGINX_SNIPPET = os.path.join(_TOP, "packaging", "nginx", "sesam.conf")
+# Where a subclass adds its own locations to the server block (demo.py).
+SITE_LOCATIONS_ANCHOR = "# site locations"
 
 
 def _build_path(var, *parts):
@@ -128,10 +135,26 @@ class Web:
             out.append("")
         return "\n".join(out)
 
+    def _snippet(self):
+        """packaging/nginx/sesam.conf as shipped, with its one socket path
+        pointed at the upstream of this run's sesam-fcgi processes."""
+        with open(SHIPPED_NGINX_SNIPPET, encoding="utf-8") as f:
+            text = f.read()
+        shipped_socket = "unix:/run/sesam/fcgi.sock;"
+        if text.count(shipped_socket) != 2:
+            raise RuntimeError(f"{SHIPPED_NGINX_SNIPPET} no longer passes /sesam/ and "
+                               f"/sesam/otp/ to {shipped_socket}: update web.py")
+        return text.replace(shipped_socket, "sesam_fcgi;")
+
     def _nginx_conf(self):
         servers = "\n".join(f"    server unix:{path};" for path in self.sockets)
         user = "user root root;" if os.geteuid() == 0 else ""
         d = self.dir
+        snippet = os.path.join(d, "sesam-snippet.conf")
+        with open(snippet, "w", encoding="utf-8") as f:
+            f.write(self._snippet())
+        # The site's logs are plain: keeping one-time links out of them is the
+        # shipped snippet's job, and the tests check that it does it.
         return f"""{user}
 worker_processes 2;
 pid {d}/nginx.pid;
@@ -144,28 +167,14 @@ http {{
   uwsgi_temp_path {d}/tmp/uwsgi;
   scgi_temp_path {d}/tmp/scgi;
   server_tokens off;
-  client_max_body_size 16k;
-  # One-time links are secrets: their paths never reach the access log.
-  map $uri $sesam_loggable {{ ~^/sesam/otp/ 0; default 1; }}
-  access_log {d}/nginx-access.log combined if=$sesam_loggable;
+  access_log {d}/nginx-access.log combined;
   upstream sesam_fcgi {{
 {servers}
   }}
   server {{
     listen 127.0.0.1:{self.port};
-    location /sesam/ {{
-      fastcgi_pass sesam_fcgi;
-      fastcgi_keep_conn off;
-      fastcgi_param REQUEST_METHOD $request_method;
-      fastcgi_param REQUEST_URI $request_uri;
-      fastcgi_param QUERY_STRING $query_string;
-      fastcgi_param CONTENT_TYPE $content_type;
-      fastcgi_param CONTENT_LENGTH $content_length;
-      fastcgi_param SCRIPT_NAME $fastcgi_script_name;
-      fastcgi_param REMOTE_ADDR $remote_addr;
-      fastcgi_param SERVER_PROTOCOL $server_protocol;
-      fastcgi_param HTTPS $https if_not_empty;
-    }}
+    {SITE_LOCATIONS_ANCHOR}
+    include {snippet};
   }}
 }}
 """

@@ -22,9 +22,10 @@ check "own address marked" 0 "own         jan.selle@school.test" -- jan.selle
 check "json output" 0 '"kind": "coaccount"' -- noor.jacobs --json
 check "json dn" 0 '"dn": "uid=lien.devos,ou=people,dc=school,dc=test"' -- lien.devos --json
 check "no address" 0 "addresses: none" -- tom.zonder
-check "not found" 1 "no single account 'nobody'" -- nobody
-check "injection" 1 "no single account" -- 'x)(|(uid=*)'
-check "duplicate entries" 1 "no single account 'dup.user'" -- dup.user
+check "not found" 1 "no account matches 'nobody'" -- nobody
+check "injection" 1 "no account matches" -- 'x)(|(uid=*)'
+check "duplicate entries" 1 "several accounts match 'dup.user'" -- dup.user
+check "duplicate entries: their DNs" 1 "cn=dup one,ou=people,dc=school,dc=test, cn=dup two,ou=people,dc=school,dc=test" -- dup.user
 check "usage" 2 "expected exactly one USER" --
 "$SESAM_TEST_LDAP_CONTROL" stop
 check "directory down" 1 "directory error: Unavailable" -- jan.selle

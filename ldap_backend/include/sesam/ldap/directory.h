@@ -112,6 +112,8 @@ inline std::vector<std::string> AllAddresses(const Account& account) {
   all.insert(all.end(), account.coaccount_addresses.begin(), account.coaccount_addresses.end());
   return all;
 }
+// Status::reason() of FindAccount's NotFound when several entries match.
+inline constexpr std::string_view kReasonSeveralAccounts = "ldap.several_accounts";
 
 class Directory {
  public:
@@ -119,7 +121,9 @@ class Directory {
 
   // Exactly one entry must match `username` (escaped per RFC 4515 into
   // user_filter). None, or two and more (logged as a directory problem) ->
-  // NotFound. An empty or invalid username -> NotFound, without a search.
+  // NotFound; for two and more its reason() is kReasonSeveralAccounts and its
+  // message names two of the DNs (for `sesam lookup`; the web shows neither).
+  // An empty or invalid username -> NotFound, without a search.
   virtual Result<Account> FindAccount(std::string_view username) = 0;
 
   // The account whose entryUUID is `entry_uuid` (the subject of a token).
