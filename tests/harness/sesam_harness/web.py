@@ -201,7 +201,13 @@ http {{
         key_path = os.path.join(self.dir, "token.key")
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as key:
-            key.write(os.urandom(32))
+            # As `sesam genkey` does: the secret-file reader strips one trailing
+            # "\n" or "\r", so a key ending in one would lose a byte (1 run in
+            # 128 failed to start with a 31-byte key).
+            secret = os.urandom(32)
+            while secret[-1:] in (b"\n", b"\r"):
+                secret = secret[:-1] + os.urandom(1)
+            key.write(secret)
         self.config_path = os.path.join(self.dir, "sesam.conf")
         with open(self.config_path, "w") as conf:
             conf.write(self._config_text())

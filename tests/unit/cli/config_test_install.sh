@@ -15,14 +15,14 @@ trap 'rm -rf "$dir"' EXIT
 chmod 711 "$dir"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-head -c 32 /dev/urandom >"$dir/token.key"
+head -c 40 /dev/urandom >"$dir/token.key"  # one trailing newline may be stripped
 printf 'secret\n' >"$dir/ldap.secret"
 chmod 600 "$dir/token.key" "$dir/ldap.secret"
 cat >"$dir/sesam.conf" <<CONF
 [policy]
 blocklist_optional = yes
 [ldap]
-uri = ldap://127.0.0.1:1
+uri = ldapi:///
 bind_dn = cn=sesam,ou=services,dc=sint-jan,dc=test
 bind_password_file = $dir/ldap.secret
 base = ou=people,dc=sint-jan,dc=test
