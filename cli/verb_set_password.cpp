@@ -121,6 +121,16 @@ int RunSetPassword(Args args) {
   }
 
   const Status written = (*directory)->SetPassword(*account, *password, account->password_state);
+  if (written.reason() == ldap::kPasswordUnconfirmed) {
+    // The write went out and its answer was lost: it may or may not be in place.
+    log::Warning("set-password: password of '" + account->username +
+                 "' possibly changed, not confirmed: " + written.ToString());
+    std::fprintf(stderr,
+                 "sesam set-password: the directory did not confirm the change (%s); check "
+                 "with a login, or run the command again\n",
+                 written.message().c_str());
+    return kExitRefused;
+  }
   if (!written.ok()) {
     log::Warning("set-password: password of '" + account->username + "' not changed: " +
                  written.ToString());
