@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The two commands of the README. Both work on a fresh Debian 12 machine as root
 # (or with sudo): they install what is missing first.
 BUILD_DIR ?= build

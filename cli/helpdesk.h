@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the helpdesk verbs (send-reset, set-password, limits, lookup) share:
 // the mail side of Sesam set up as sesam-fcgi sets it up, and the account's
 // limits told in words.

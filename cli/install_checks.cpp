@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The service user check reads sesam-fcgi.service as systemd would (the unit
 // file, then its drop-ins; $SYSTEMD_UNIT_PATH replaces the search path, as it
 // does for systemd) and opens each named file in a child process that has

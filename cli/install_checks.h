@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `sesam config-test` checks beyond loading the file, for a file that
 // loads: problems of the installation rather than of the syntax.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam`: the administrator's command line over the same library code the PAM
 // module and the web endpoint run.
 #include <cstdio>

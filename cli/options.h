@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small, strict option parsing shared by the verbs: "--name VALUE" and
 // "--name=VALUE"; anything unknown is a usage error (exit 2), never ignored.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading a password from stdin, and showing a policy verdict: shared by
 // `sesam check` and `sesam set-password`.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam check [--user NAME] [--names LIST] [--config PATH] [--json] [--batch]`:
 // runs the password policy — the same engine as pam_sesam.so and the web form —
 // on a password read from stdin (no echo on a terminal). Exit 0 accepted,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam config-test [--config PATH]`: loads the file like every part of Sesam
 // does and reports every problem, as `nginx -t` does, including the transport
 // check that sesam-fcgi and the verbs that write run at start-up (a secret in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam genkey [--output PATH] [--config PATH]`: writes a new key for signing
 // one-time links (32 bytes from getrandom(2), mode 0600) to --output, or else
 // to the configuration's [token] key_file. Never overwrites: replacing a key in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam limits USER [--clear] [--config PATH]`: the helpdesk's view of what
 // holds back a reset for USER — the account's reset rounds ([web]
 // account_limit, kept in the directory) and each address's messages ([web]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam lookup USER [--json] [--config PATH]`: what a reset for USER would
 // do — the entry found and every address the mail would go to, marked own or
 // co-account — through the same Directory code the web endpoint runs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam send-reset [--config PATH] [--lang LANG] [--datadir DIR] USER`: the
 // helpdesk sends the same reset messages the web form would, to every known
 // address of USER (own and co-accounts). It is the helpdesk's override when a

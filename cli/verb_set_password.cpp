@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam set-password USER [--config PATH]`: the helpdesk sets a new password
 // for USER. The password is read from stdin (asked twice, without echo, on a
 // terminal), checked against the same policy as the PAM module and the web

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The verbs of the `sesam` command. Each verb lives in its own file and gets
 // its arguments after the verb name; it returns the process exit code.
 #pragma once

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SESAM_SANITIZE=ON: every target of the build gets AddressSanitizer and
 # UndefinedBehaviorSanitizer, and UB aborts instead of printing and going on,
 # so that a test run cannot pass over a sanitizer finding.

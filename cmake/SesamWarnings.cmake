@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # sesam_set_warnings(<target>): the project's warning set, always PRIVATE so that
 # nothing we build forces our flags on a consumer.
 function(sesam_set_warnings target)

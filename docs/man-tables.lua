@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- pandoc filter for the man pages only: a table becomes a definition list.
 -- troff cannot fit docs/*.md's three-column tables into 80 columns (their
 -- code values do not break), and lintian reports every "cannot adjust line".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The module's arguments from the PAM service file:
 //   [config=PATH] [retry=N] [enforce_for_root] [use_authtok] [debug]
 //   [KEY=VALUE for any [policy] key]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "chauthtok.h"
 
 #include <security/_pam_types.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam_sm_chauthtok's logic, over the Host seam. Returns a PAM result code.
 //
 // PAM_PRELIM_CHECK: checks the arguments and that the policy loads, then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seam between the module's logic and Linux-PAM: everything the password
 // change needs from the PAM handle and the process. LinuxPamHost is the real
 // one (linux_pam_host.cpp); unit tests drive the logic through a fake.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "linux_pam_host.h"
 
 #include <pwd.h>

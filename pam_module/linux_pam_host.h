@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Host over a real pam_handle_t.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The module's own texts (the rules' texts come from the policy engine),
 // translated through po/policy/*.po.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam_sesam.so's only exported symbol. Each entry point is one line into
 // noexcept C++: no exception may cross into the C code of sshd or passwd.
 #include <security/pam_modules.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // FindAccount calls per second through the pooled Directory against bare
 // libldap searches (one bound connection per thread, the same filter,
 // attributes and size limit): the bare rate is the limit the pool can reach.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Measures FindAccount calls/s through the pooled Directory against bare
 # libldap searches, on one test slapd, in one run. Prints a Markdown table for
 # docs/PERFORMANCE.md ("LDAP").

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """compare.py MAIL_BENCH COUNT ROUNDS: run under with_servers.py --smtp (see run.sh).
 
 Per round and per connection count (1 and 2): COUNT messages from the bare

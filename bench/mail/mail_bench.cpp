@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sesam_mail_bench SMTP_URL COUNT WORKERS
 // sesam_mail_bench --dump FILE
 //

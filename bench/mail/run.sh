@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/mail/run.sh [COUNT] [ROUNDS]   (builds into build-bench/, Release)
 #
 # The mail pipeline benchmark: messages per second that sesam's Mailer delivers

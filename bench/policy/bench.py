@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Policy benchmark driver: generates the inputs, runs every checker, prints a
 Markdown table of checks per second (see run.sh)."""
 import argparse

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The policy benchmark (docs/PERFORMANCE.md, "Policy"): `sesam check --batch`
 # against passwdqc's `pwqcheck --multi` and libpwquality, without and with a
 # 10-million-entry pwqfilter blocklist. Generated files go to BUILD/bench-policy

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds and runs the token micro-benchmark in an optimised build of its own.
 # Usage: bench/token/run.sh [SECONDS_PER_OPERATION]   (from the source root)
 set -eu

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rates of the token operations the web endpoint runs per request: Issue (one
 // per mailed address), Verify (one per GET or POST otp/<token>) and the HMAC
 // under it. Prints one line per operation; run by bench/token/run.sh.

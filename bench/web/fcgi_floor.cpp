@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sesam_bench_fcgi_floor SOCKET THREADS BODY_BYTES [URI BIND_DN PASSWORD_FILE BASE FILTER]
 //
 // The floor under any libfcgi responder behind nginx on this machine: a

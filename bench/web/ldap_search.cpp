@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sesam_bench_ldap URI BIND_DN PASSWORD_FILE BASE FILTER THREADS SECONDS
 //
 // The ceiling for sesam-fcgi's request rate: bare libldap subtree searches on

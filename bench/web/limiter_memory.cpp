@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one client costs a per-client limiter (rate_limiter.h): the heap that
 // N distinct clients take (glibc's mallinfo2) and the growth of the resident
 // set, divided by the clients it holds. Usage: sesam_bench_limiter_memory [clients [max_clients]]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sesam_bench_mail CONFIG COUNT
 //
 // The mail pipeline's rate: queue COUNT reset-sized messages through

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """bench/web/run.py [--build DIR] [--connections 64] [--duration 8] [--repeat 3]
 
 Benchmarks sesam-fcgi through nginx with wrk, against real slapd and the SMTP

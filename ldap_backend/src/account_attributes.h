@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The attributes FindAccount asks the server for. Shared with bench/ldap, so
 // that its bare libldap searches ask for exactly the same.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one place where LDAP's error space meets Status: result codes, and the
 // password policy response control (draft-behera-ldap-password-policy).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Owners for libldap's C handles: each is freed exactly once, by its own
 // deallocator, also on early returns.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MakeLdapDirectory: the Directory on a pool of libldap sessions. The design of
 // the password-state stamp, the compare-and-swap writes and the reset rounds
 // is described in sesam/ldap/directory.h.

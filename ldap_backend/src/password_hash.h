@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The values Sesam writes itself when password_mode is crypt, argon2 or ad
 // (with exop the server hashes). Each result holds the new password in
 // derived form; callers wipe it after use.

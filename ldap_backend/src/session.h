@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ldap::Session: one bound libldap connection, and the Pool that owns them.
 //
 // Lifecycle: Pool::Run hands a Session to one thread at a time; the Session

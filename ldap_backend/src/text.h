@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure text work of the LDAP backend, one tested function per job:
 // escaping into filters (RFC 4515) and DNs (RFC 4514), address normalization,
 // the reset-round list, and the password-state stamp.

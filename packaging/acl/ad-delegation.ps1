@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Delegation Sesam's service account needs in Active Directory. Run in an
 # elevated PowerShell on a domain controller (RSAT: dsacls). Replace the OU
 # and the account (the user of [ldap] bind_dn) by yours.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live check marks, one password per rule, as a sighted user and a screen
 // reader get them: the mark's class, the word next to it (visible or not) and
 // the same marks on the server's 422 page after Save. Welkom123 meets 3 of the

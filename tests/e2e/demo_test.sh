@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `make demo`'s promise: it starts, answers on the printed URLs, and Ctrl-C
 # (SIGINT to its process group, as a terminal sends it) stops everything it
 # started.   demo_test.sh BUILD_DIR

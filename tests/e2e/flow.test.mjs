@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole reset as Jan's mum does it, with JavaScript, keyboard only on both
 // forms: forgot form, sent page, three messages, the link, live check marks,
 // Save, done page, and a real LDAP bind with the new password.

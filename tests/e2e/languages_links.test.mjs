@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Each language once through the whole flow (the teacher and her substitute),
 // and the 410 page for an expired link.
 import { after, before, test } from "node:test";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared helpers of the browser tests. They run against the demo stack that
 // tests/harness/sesam_harness/demo.py starts (`demo.py run -- node --test ...`)
 // and reads from the environment it exports (SESAM_DEMO_*, SESAM_TEST_*).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The same reset with JavaScript disabled: the server checks the address, the
 // server renders the check marks on 422, and the change still goes through.
 import { after, before, test } from "node:test";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/vectors/policy.json through the real change form: each password typed
 // key by key; after every key (see below for the longest) each rule's check
 // mark must show the server's verdict for the text typed so far (`sesam check`, the engine behind the form),

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """with_servers.py [--slapd] [--smtp] [--web] [--timeout S] -- COMMAND ...
 
 Starts the requested real servers on 127.0.0.1, each in a fresh temp dir, runs

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The shipped Apache snippet (packaging/apache/sesam.conf) in Debian's real
 apache2 with mod_proxy_fcgi, included in a VirtualHost as docs/deploy.md
 says: a whole reset goes through it (form, mail, link, change, bind), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The CppUTest runner shared by every unit test executable.
 #include <CppUTest/CommandLineTestRunner.h>
 #include <CppUTest/MemoryLeakWarningPlugin.h>

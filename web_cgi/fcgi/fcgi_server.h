@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The FastCGI side of sesam-fcgi: a listening socket, N threads each running
 // FCGX_Accept_r, and a clean stop. Lifecycle: Open, then Run (blocks) on the
 // main thread; RequestStop from any thread (the signal thread) makes every

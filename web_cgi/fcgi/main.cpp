@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sesam-fcgi [--config PATH] [--listen unix:PATH | HOST:PORT] [--threads N]
 //            [--datadir DIR] [--log syslog|stderr|both]
 // sesam-fcgi --help | --version

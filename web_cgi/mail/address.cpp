@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recipient and sender addresses: a deliberately narrow addr-spec, so that an
 // accepted address is also harmless on the SMTP command line libcurl writes
 // ("RCPT TO:<...>") and in the To header.

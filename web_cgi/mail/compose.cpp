@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One reset message as RFC 5322 bytes. Every value that reaches a header is
 // either checked to be plain printable ASCII or carried in encoded-words, so a
 // CR/LF from a form or the directory can never start a header of its own.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RAII owners for the libcurl handles of the SMTP transport.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one place where libcurl's error space becomes a Status.
 #pragma once
 

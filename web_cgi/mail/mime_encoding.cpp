@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "mime_encoding.h"
 
 #include <algorithm>

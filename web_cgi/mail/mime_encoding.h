@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MIME transfer and header encodings used by the composer (RFC 2045, 2047).
 // Internal to sesam_mail; unit tests include it to check each encoder alone.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMTP Mailer: a bounded queue in front of worker threads, each owning one
 // libcurl easy handle, so each keeps its SMTP connection open from one message
 // to the next (libcurl's per-handle connection cache).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Routing and what every response shares: security headers, cookies, the page
 // frame. The routes themselves are in forgot_pages.cpp and otp_pages.cpp.
 #include <exception>

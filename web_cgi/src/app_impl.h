@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // App's inside, split over app.cpp (routing, headers, shared page parts),
 // forgot_pages.cpp (forgot, sent) and otp_pages.cpp (the link and the change
 // form).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Values typed by visitors end up in the audit log; this keeps them on one
 // line and short, so a username cannot forge or flood log entries.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which address the visitor has, and the key every per-client limit counts it
 // under.
 //

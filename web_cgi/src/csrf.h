@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CSRF protection by a double-submit cookie with a MAC: the browser holds a
 // random value in an HttpOnly, SameSite=Strict cookie, and each form carries
 // HMAC-SHA256(key, value). A cross-site page can neither read the cookie nor

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GET/POST forgot, sent and done. POST forgot answers the same way for every
 // account and address: everything that depends on them runs on ResetQueue's
 // workers after the answer is on its way.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rendered page fragments that are the same for every visitor of a language:
 // the language menu, the change form's check-mark list before anything is
 // typed. Rendering them through mustache on every request was a third of the

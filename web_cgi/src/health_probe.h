@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GET healthz asks the directory whether it answers (Directory::Ping, one
 // search). A monitor, a load balancer or anyone on the Internet may ask many
 // times a second: the answer is kept for one second, and while one thread

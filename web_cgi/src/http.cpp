@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Request parsing kept strict on purpose: a form that arrives with repeated,
 // array-style or unknown fields did not come from our pages, and accepting the
 // first or last copy is how parameter-pollution bugs start.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Log lines that visitors can cause at will (a malformed form, a proxy header
 // that is not an address) are throttled, so a flood of them cannot fill the
 // disk or drown the lines that matter: at most `per_interval` lines of one

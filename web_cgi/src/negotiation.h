@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small decisions taken from request headers: the page language and whether
 // a ?return= URL may be followed.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The link from the mail and the change form. GET never changes anything
 // (mail scanners open links); POST writes through Directory::SetPassword with
 // the password state read just before, so of many concurrent uses of one link,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A per-client limit such as [web] ip_limit = 20/10m: at most 20 counted
 // events per client key (client_ip.h) in any 10 minutes, in this process only
 // (the per-account limit is the one that must hold across processes; it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sesam/web/reset_flow.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reset message, one per recipient: greeting, the link as a button and as
 // text to copy, and "not you? ignore this, your password still works". A
 // co-account's message (parent, substitute teacher) also names the account it

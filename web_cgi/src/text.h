@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tiny text helpers shared by the request parsers.
 #pragma once
 

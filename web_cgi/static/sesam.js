@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Early feedback in the browser; the server checks everything again.
 // - Both forms are sent once, whatever the number of clicks (sendOnce).
 // - The forgot form: a malformed address is refused before it is sent, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The configuration file, /etc/sesam/sesam.conf: one INI file with the sections
 // [policy], [ldap], [mail], [web] and [token], read by every part of Sesam.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example values of the shipped /etc/sesam/sesam.conf (school.be, "Onze
 // School", example domains) that an administrator forgot to replace. The file
 // loads with them, so the loader cannot tell; `sesam config-test` warns.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small cryptographic helpers shared by the one-time links (sesam/token.h) and
 // the web endpoint (CSRF tokens, message ids). They live in the `sesam::token`
 // library, which links OpenSSL; the PAM module links only `sesam::core` and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Translations from GNU gettext catalogs (text domain "sesam", one .mo file per
 // language, built from po/*/<lang>.po). The msgids are the English texts.
 //

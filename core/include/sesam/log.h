@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Logging for the admin: syslog (facility authpriv, ident "sesam") for the
 // daemons and the PAM module, stderr for the command line and tests.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The password policy engine: one set of rules, from [policy], run by
 // pam_sesam.so, `sesam check` and the web form alike.
 //

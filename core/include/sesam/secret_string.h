@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SecretString holds a password, a token or a key. It cannot be copied (so no
 // stray copies survive in freed memory), and it wipes its bytes with
 // explicit_bzero when it is destroyed, cleared or moved from.

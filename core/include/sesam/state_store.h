@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A host-local store of windowed event counts: per-recipient and per-account
 // reset counters that every sesam-fcgi process and the `sesam` command on the
 // same host share, and that survive restarts and crashes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Errors as values: Status for operations that return nothing, Result<T> for
 // operations that return a T or fail. Nothing here throws; reading the value of
 // a failed Result is a programming error caught by an assertion, not an exception.

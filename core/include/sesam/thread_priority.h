@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Background threads (reset rounds, mail delivery) run at a lower CPU priority
 // than the threads that answer requests. The answer to POST forgot never waits
 // for them, and under a burst they must not slow the answers down: otherwise

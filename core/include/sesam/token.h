@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One-time reset links: JWTs (RFC 7519) signed with HMAC-SHA256 (HS256 only)
 // under a key of at least 32 random bytes read from [token] key_file.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Strict UTF-8 (RFC 3629): rejects invalid bytes, truncated and overlong
 // sequences, UTF-16 surrogates (U+D800..U+DFFF) and code points above U+10FFFF.
 // Passwords are counted and classified in code points, never in bytes.

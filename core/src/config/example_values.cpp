@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example values: read the file's own lines (not the typed Config) so that a
 // warning names the line, as every other diagnostic does.
 #include <algorithm>

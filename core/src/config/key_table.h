@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The private description of the configuration: which sections and keys exist,
 // their defaults, how each value is parsed, and the cross-key checks.
 #pragma once

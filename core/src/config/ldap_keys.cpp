@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [ldap]: where the accounts are, how Sesam binds, and how a new password is written.
 #include <algorithm>
 

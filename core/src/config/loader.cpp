@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads sesam.conf with inih and turns it into a typed Config, collecting every
 // problem with its file, line and key. Nothing here exits or throws: a bad file
 // is the admin's everyday mistake, and each caller decides how to fail closed.

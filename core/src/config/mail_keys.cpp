@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [mail]: the SMTP server that delivers reset messages.
 #include "key_table.h"
 

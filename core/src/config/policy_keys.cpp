@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [policy]: the password rules shared by pam_sesam.so, `sesam check` and the web form.
 // The defaults are the school's rule: 8 characters and 3 of 4 character classes.
 #include "key_table.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // "did you mean 'min_length'?": the closest known name by optimal string
 // alignment distance (Levenshtein plus swapped neighbours, the usual typo).
 #include <algorithm>

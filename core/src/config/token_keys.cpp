@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [token]: the key that signs one-time links, and how long a link lives.
 #include "key_table.h"
 

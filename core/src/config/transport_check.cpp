@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CheckTransport: which secrets a configuration would send over the network in
 // clear, and to whom. A cross-section check (it reads [ldap] and [mail]) that
 // only the processes sending these secrets run, so it is not one of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The value syntaxes of sesam.conf: booleans, whole numbers, durations, rates
 // and space-separated lists. Messages say what was expected, not only that the
 // value is wrong.

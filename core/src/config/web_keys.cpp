@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [web]: how sesam-fcgi presents itself: its public URL, texts, languages and limits.
 #include <arpa/inet.h>
 

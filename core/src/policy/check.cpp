@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Engine::Check: every rule, in the order of the contract in policy.h.
 #include <zxcvbn.h>
 

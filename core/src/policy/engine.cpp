@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Building the engine: settings plus every blocklist, opened once.
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The inside of sesam::policy::Policy: the settings plus the loaded
 // blocklists. Immutable after Build, so Check may run on many threads.
 #pragma once

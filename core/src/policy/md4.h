@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MD4 (RFC 1320), only because passwdqc's pwqfilter files index passwords by
 // their MD4 or NTLM hash. Not for anything that needs a secure hash. Our own
 // few lines: OpenSSL 3 hides MD4 in its legacy provider, and the PAM module

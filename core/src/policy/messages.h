@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The English msgids of every rule (translated through po/policy/*.po), in
 // one place so the engine, BrowserRulesJson and the PAM module agree.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pwq_filter.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reader of the binary filters built by passwdqc's pwqfilter(1), the format
 // admins already use for the "Have I Been Pwned" list.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A text blocklist: one password per line (UTF-8; "\r\n" or "\n"), compared
 // case-insensitively (Unicode simple case folding). Empty lines and lines
 // starting with '#' are skipped, so a list can carry comments.

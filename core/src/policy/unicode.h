@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unicode properties the rules need: a code point's class (by general
 // category) and its simple case folding. Backed by ICU's libicuuc (Debian
 // libicu72): its tables are the same Unicode data browsers use for \p{Ll},

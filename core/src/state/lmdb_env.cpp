@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lmdb_env.h"
 
 #include <pwd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The LMDB side of the state store: owners for MDB_env and MDB_txn, the one
 // mapping of LMDB's error codes to Status, and the process-wide registry that
 // keeps one MDB_env per directory (LMDB forbids opening an environment twice in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The value stored under each key: a compact binary record, little-endian,
 // fixed-width fields.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The LMDB-backed Store. Each call is one transaction; Admit reads, decides and
 // writes inside one write transaction, which LMDB serialises across threads and
 // processes (the writer mutex lives in lock.mdb), so the limit holds exactly.

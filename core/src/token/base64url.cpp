@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // base64url without padding (RFC 4648 §5), decoded strictly: a token has one
 // spelling only, so a tampered encoding of the same bytes is refused too.
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SHA-256 and HMAC-SHA256 through OpenSSL 3. The algorithm objects are fetched
 // once per process: an implicit fetch on every call costs more than hashing a
 // token does.

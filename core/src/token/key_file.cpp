@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `sesam genkey`: a fresh signing key, private from the first byte on disk.
 #include <fcntl.h>
 #include <string.h>  // explicit_bzero

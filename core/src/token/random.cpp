@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Random bytes from the kernel only. No fallback to /dev/urandom, rand() or the
 // time: a process that cannot get real randomness must not issue secrets.
 #include <sys/random.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HS256 JWTs for one-time links. Verification is ordered so that untrusted
 // bytes meet as little code as possible: size and shape first, then the fixed
 // header and the MAC; only a payload that Sesam itself signed reaches the JSON

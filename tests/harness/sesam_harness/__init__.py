@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Real servers for Sesam's integration tests, on loopback, in temp dirs.
 
 Each server is a context manager with an `env()` method: the environment

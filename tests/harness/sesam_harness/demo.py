@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The demo school's stack, for `make demo` and for the browser tests (tests/e2e).
 
     demo.py serve [--free-ports]          `make demo`: start, print, wait for Ctrl-C

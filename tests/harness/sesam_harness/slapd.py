@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real OpenLDAP slapd with the Sesam schema and test accounts, on loopback.
 
 `Slapd(workdir)` is a context manager: entering generates a cn=config (slapadd

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SmtpSink: a real SMTP server (aiosmtpd) on 127.0.0.1 that stores every message.
 
     with SmtpSink(workdir) as sink:

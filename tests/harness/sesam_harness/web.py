@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """nginx in front of sesam-fcgi, on 127.0.0.1, for integration tests and the demo.
 
     with Web(workdir, env) as web:          # env: the slapd and smtp env vars

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """`sesam check`: exit codes, every rule printed, --json, --batch, --user,
 messages per language, config errors.
 

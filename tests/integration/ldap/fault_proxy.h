@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A TCP proxy between Sesam and the test slapd that stops (SIGSTOP) or kills
 // (SIGKILL) the server exactly around a password write.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The LDAP Directory against a real slapd started by
 // tests/harness/with_servers.py --slapd (see sesam_harness/slapd.py for the
 // accounts and the SESAM_TEST_LDAP_* variables).

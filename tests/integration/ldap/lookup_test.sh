@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `sesam lookup` against the test slapd (run by with_servers.py --slapd).
 # Usage: lookup_test.sh PATH/TO/sesam
 set -u

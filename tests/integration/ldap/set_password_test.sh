@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `sesam set-password` against the test slapd (run by with_servers.py --slapd):
 # the policy refuses before anything is written, a good password is written
 # through the directory, and then only the new password binds.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SetPassword when the directory fails during the password write: a real
 // slapd (tests/harness/with_servers.py --slapd) behind FaultProxy, stopped
 // (SIGSTOP) or killed (SIGKILL) just before the write reaches it or just after

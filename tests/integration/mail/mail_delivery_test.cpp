@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Mailer against a real aiosmtpd server: delivery, connection reuse,
 // UTF-8 round trip (decoded by Python's email package in the sink), retry while
 // the server is down, the bounded queue, Shutdown, and what is logged.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The test's view of the SMTP sink started by with_servers.py --smtp
 // (tests/harness/sesam_harness/smtp.py documents the environment it reads).
 #pragma once

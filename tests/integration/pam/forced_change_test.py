@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A real forced change of an expired password: login(1), pam_unix, pam_sesam.
 
   forced_change_test.py --module M --blocklist B --localedir L

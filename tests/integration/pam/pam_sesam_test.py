@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """pam_sesam.so through real Linux-PAM: pamtester with pam_wrapper, as non-root.
 
 pam_wrapper (Debian libpam-wrapper) lets pamtester read PAM service files

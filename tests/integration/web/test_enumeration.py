@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """POST forgot must not tell whether an account or an address exists: the same
 status and headers (apart from Date and cookies), and the same time, for an
 unknown user, a wrong address, the right address, an account without

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The whole reset flow over HTTP through nginx, against real slapd and a real
 SMTP sink: mails to every address, the change form, binds before and after,
 privacy between co-accounts, poisoning and injection attempts, and logs."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The per-IP limit (429 with Retry-After, X-Forwarded-For not believed from
 an untrusted peer), the per-account limit (no mail, the same 303), and a clean
 stop on SIGTERM."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Links that die when their reason goes (a disabled account, a removed
 co-account), the notice after a change, the audit log that names only
 accounts that exist, and the helpdesk's `sesam limits` — against real slapd,

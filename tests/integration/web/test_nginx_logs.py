@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The shipped nginx snippet (packaging/nginx/sesam.conf, which the harness
 includes as it is) keeps one-time links out of nginx's logs, also when
 sesam-fcgi is down and nginx reports the upstream error, and leaves the

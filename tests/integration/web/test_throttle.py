@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Through nginx: Cache-Control: no-store on every page that holds a form or
 echoes input, the per-client limit on dead links (429, translated, with
 Retry-After), forwarded hops with ports and IPv6 /64s counted as one client,

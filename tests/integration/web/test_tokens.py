@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Every way a one-time link must die, single use under 50 concurrent POSTs
 spread over two sesam-fcgi processes, a directory outage, and the helpdesk's
 `sesam send-reset`."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Helpers for the web integration tests: an HTTP client that keeps cookies
 and reads forms, the SMTP sink's mailbox, and LDAP checks with the OpenLDAP
 command-line tools. Everything talks to the real servers started by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `sesam config-test` on what an install gets wrong (issue 12):
 #  - example values of the shipped file (school.be, example, Onze School) are
 #    warnings with their line, and the shipped file itself has them;

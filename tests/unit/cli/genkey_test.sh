@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `sesam genkey` end to end: the key file gets mode 0600 and 32 bytes, a second
 # run refuses to overwrite it (exit 1, file unchanged), and without --output the
 # path comes from [token] key_file of --config.

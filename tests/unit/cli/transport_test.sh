@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The transport check (issue 10) as an administrator meets it: `sesam
 # config-test` fails for a new password sent in clear to a remote directory and
 # passes, with a warning, for loopback; the verbs that write and sesam-fcgi

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pwqfilter reader against filters built by the real pwqfilter: it must
 // answer exactly as `pwqfilter --lookup` does, for entries and non-entries.
 

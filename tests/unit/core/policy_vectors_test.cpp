@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs tests/vectors/policy.json: every vector, every expected rule, and the
 // exact set of rules listed (the browser tests run the same file).
 

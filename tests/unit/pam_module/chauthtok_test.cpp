@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam_sm_chauthtok's logic through a fake Host: prompts, retries, messages,
 // use_authtok, enforce_for_root, PAM_CHANGE_EXPIRED_AUTHTOK, arguments. The
 // real Linux-PAM path is covered by tests/integration/pam/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The on-disk record: its exact bytes, and that no input makes the decoder
 // read out of bounds, allocate wildly or accept garbage.
 #include "record.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [web] state_dir: the default the packaged unit's StateDirectory= creates,
 // and only absolute paths.
 

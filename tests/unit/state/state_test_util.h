@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers shared by the state store tests: temp directories, forked children,
 // and an assertion that prints the Status it did not expect.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The state store across processes and users: the limit holds between forked
 // processes, and root opens a directory of the service user without taking
 // its files over.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The state store in one process: limits and windows, Remove, Clear, the
 // expiry sweep, a full map, damaged files, missing directories, read-only mode.
 #include <lmdb.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole reset flow through App, ResetFlow and ResetQueue, with a fake
 // directory and mailer: status codes, headers, CSRF, limits, the mails and
 // every way a link dies.

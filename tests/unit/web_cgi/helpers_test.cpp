@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The small decisions: language, return URL, client address and key, per-client limit, log
 // throttle, CSRF tokens, log-safe values.
 #include "audit.h"

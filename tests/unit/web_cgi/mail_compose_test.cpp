@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sesam/web/mail_compose.h"
 
 #include <set>

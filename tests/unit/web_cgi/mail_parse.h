@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small MIME reader for the mail tests, written independently of the
 // composer's encoders: it parses composed bytes back (headers, unfolding,
 // RFC 2047 B and Q words, multipart, quoted-printable, base64) so that tests

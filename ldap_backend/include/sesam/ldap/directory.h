@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The directory as the rest of Sesam sees it: find an account with its mail
 // addresses, record reset rounds, and write a new password safely.
 //

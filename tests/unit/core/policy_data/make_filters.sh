@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds pwqfilter test filters with the real pwqfilter (Debian's passwdqc)
 # and records pwqfilter's own lookup answers, which the reader must match.
 # Usage: make_filters.sh OUTDIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An in-memory Directory for unit tests: accounts by username and UUID, reset
 // rounds with the same limit semantics, SetPassword atomic on the expected
 // state, and a switch that makes every call fail as if the server were down.

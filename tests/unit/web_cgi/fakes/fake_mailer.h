@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Mailer that keeps what it is given, for unit tests.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An in-memory state::Store for unit tests, with the same window and limit
 // semantics as the LMDB store, and a switch that makes every call fail as if
 // the store were unwritable.

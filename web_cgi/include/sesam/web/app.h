@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sesam-fcgi's request handling: routes, pages, CSRF, limits and headers.
 //
 // Routes, relative to the path of [web] base_url:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // "The password of jan.selle was changed": after every change Sesam makes (a
 // reset link, the helpdesk's set-password, the change page), each address of
 // the account gets a short notice without a link, one message per recipient,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP exchange as sesam-fcgi's logic sees it, independent of FastCGI:
 // the FastCGI layer fills a Request from the CGI parameters and writes the
 // Response back, so the whole flow can be driven by unit tests without a server.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A moment as the messages and the helpdesk verbs name it: in the host's local
 // time zone, {"2026-12-02", "10:15 CET"}.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Outgoing mail: one message per recipient, composed as multipart/alternative
 // (text and HTML), delivered over SMTP by libcurl from a bounded queue.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Safe composition of one reset message as RFC 5322 / MIME bytes, shared by
 // the Mailer (web_cgi/mail) and `sesam send-reset`, and exposed for tests.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How many messages a recipient address may get, and how many reset rounds an
 // account has had: the two limits that keep a stranger from mail-bombing a
 // parent or locking a pupil out for long.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The work behind "forgot password": find the account, match the typed
 // address, count the round against the per-account limit, and mail a link to
 // EVERY known address of the account (own and co-account), one message per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Page and mail templates (mustache, kainjow's header-only library), read once
 // from <datadir>/templates at start-up. Every text in them comes from the code
 // through the gettext catalogs; the templates hold structure only.
