@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "sesam/config_examples.h"
+#include "sesam/posix.h"
 
 namespace sesam::cli {
 namespace {
@@ -128,34 +129,31 @@ std::optional<std::vector<int>> OpenErrorsAs(const passwd& user, gid_t group,
                                              const std::vector<NamedFile>& files) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return std::nullopt;
+  UniqueFd reader(pipe_fds[0]);
+  UniqueFd writer(pipe_fds[1]);
   const pid_t child = ::fork();
-  if (child < 0) {
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    return std::nullopt;
-  }
+  if (child < 0) return std::nullopt;
   if (child == 0) {
-    ::close(pipe_fds[0]);
+    reader.reset();
     if (::initgroups(user.pw_name, group) != 0 || ::setgid(group) != 0 ||
         ::setuid(user.pw_uid) != 0) {
       ::_exit(1);
     }
     for (const auto& file : files) {
-      const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
-      const int error = fd < 0 ? errno : 0;
-      if (fd >= 0) ::close(fd);
-      if (::write(pipe_fds[1], &error, sizeof error) != sizeof error) ::_exit(1);
+      const UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+      const int error = fd.valid() ? 0 : errno;
+      if (::write(writer.get(), &error, sizeof error) != sizeof error) ::_exit(1);
     }
     ::_exit(0);
   }
-  ::close(pipe_fds[1]);
+  writer.reset();  // so that the read below sees the end when the child exits
   std::vector<int> errors(files.size(), 0);
   std::size_t got = 0;
   for (auto& error : errors) {
-    if (::read(pipe_fds[0], &error, sizeof error) != sizeof error) break;
+    if (::read(reader.get(), &error, sizeof error) != sizeof error) break;
     ++got;
   }
-  ::close(pipe_fds[0]);
+  reader.reset();
   int status = 0;
   ::waitpid(child, &status, 0);
   if (got != files.size() || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
@@ -203,7 +201,7 @@ void CheckServiceUser(config::LoadReport& report) {
     report.diagnostics.push_back(
         Problem(config::Diagnostic::Severity::kError, file, files[i].key,
                 "'" + files[i].key + "': " + unit_user + ", who cannot read " + files[i].path +
-                    " (" + std::strerror((*errors)[i]) + "): the portal would fail; e.g. chown " +
+                    " (" + ErrnoText((*errors)[i]) + "): the portal would fail; e.g. chown " +
                     name + " " + files[i].path));
   }
 }

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "sesam/posix.h"
+
 namespace sesam::i18n {
 namespace {
 
@@ -53,8 +55,7 @@ class MoReader {
 Result<Catalog> Catalog::LoadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Status(errno == ENOENT ? StatusCode::kNotFound : StatusCode::kPermissionDenied,
-                  "cannot open catalog " + path + ": " + std::strerror(errno));
+    return ErrnoToStatus(errno, "cannot open catalog " + path);  // ifstream keeps open(2)'s errno
   }
   const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const Status corrupt = InvalidArgumentError("corrupt message catalog " + path);

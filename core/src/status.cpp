@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sesam/status.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 namespace sesam {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -33,5 +37,23 @@ Status Status::WithContext(std::string_view context) const {
   message.append(": ").append(message_);
   return Status(code_, std::move(message), reason_);
 }
+
+namespace internal {
+
+void DieOfMisuse(std::string_view what, const Status& status) noexcept {
+  // One write(2) of a preformatted line: no stdio buffer to lose in abort(),
+  // and the line is not torn by another thread's output.
+  try {
+    std::string line = "sesam: ";
+    line.append(what).append(": ").append(status.ToString()).append("\n");
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  } catch (...) {
+    static constexpr char kNoMemory[] = "sesam: misuse of a Status or Result\n";
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, kNoMemory, sizeof kNoMemory - 1);
+  }
+  std::abort();
+}
+
+}  // namespace internal
 
 }  // namespace sesam

@@ -8,12 +8,14 @@
 #include <cstring>
 #include <string>
 
+#include "sesam/posix.h"
+
 namespace sesam {
 
 Status LowerThisThreadPriority() {
   const auto thread_id = static_cast<id_t>(gettid());
   if (setpriority(PRIO_PROCESS, thread_id, kBackgroundNice) != 0) {
-    return InternalError(std::string("setpriority: ") + std::strerror(errno));
+    return ErrnoToStatus(errno, "setpriority");
   }
   return Status::Ok();
 }

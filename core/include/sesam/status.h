@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Errors as values: Status for operations that return nothing, Result<T> for
-// operations that return a T or fail. Nothing here throws; reading the value of
-// a failed Result is a programming error caught by an assertion, not an exception.
+// operations that return a T or fail. Nothing here throws. Misuse (reading the
+// value of a failed Result, building a Result from an OK Status) is a programming
+// error: it aborts with a message naming the Status in every build type, as
+// abseil's StatusOr does, never undefined behaviour (an assert would vanish
+// under NDEBUG, which release builds define).
 #pragma once
 
-#include <cassert>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,13 +73,22 @@ inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadli
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 
+namespace internal {
+// Writes "sesam: <what>: <status>" to stderr and aborts. Out of line so that
+// the hot inline accessors stay small.
+[[noreturn]] void DieOfMisuse(std::string_view what, const Status& status) noexcept;
+}  // namespace internal
+
 // Either a T or a non-OK Status.
 template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::in_place_index<1>, std::move(value)) {}  // NOLINT: implicit by design
+  // Precondition: !status.ok(); an OK Status aborts (there is no value to hold).
   Result(Status status) : state_(std::in_place_index<0>, std::move(status)) {  // NOLINT
-    assert(!std::get<0>(state_).ok() && "a Result is built from an error Status only");
+    if (std::get<0>(state_).ok()) {
+      internal::DieOfMisuse("a Result built from an OK Status", std::get<0>(state_));
+    }
   }
 
   bool ok() const { return state_.index() == 1; }
@@ -85,7 +96,7 @@ class [[nodiscard]] Result {
   // OK when a value is held.
   Status status() const { return ok() ? Status() : std::get<0>(state_); }
 
-  // Precondition: ok().
+  // Precondition: ok(); on an error these abort naming the Status.
   T& value() & { return *get_if(); }
   const T& value() const& { return *get_if(); }
   T&& value() && { return std::move(*get_if()); }
@@ -100,11 +111,11 @@ class [[nodiscard]] Result {
 
  private:
   T* get_if() {
-    assert(ok() && "value() of a failed Result");
+    if (!ok()) internal::DieOfMisuse("value() of a failed Result", std::get<0>(state_));
     return std::get_if<1>(&state_);
   }
   const T* get_if() const {
-    assert(ok() && "value() of a failed Result");
+    if (!ok()) internal::DieOfMisuse("value() of a failed Result", std::get<0>(state_));
     return std::get_if<1>(&state_);
   }
 

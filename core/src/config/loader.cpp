@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <memory>
 
 #include "key_table.h"
+#include "sesam/posix.h"
 
 namespace sesam::config {
 
@@ -178,7 +180,7 @@ class Loader {
     report_.config.path = path_;
     std::unique_ptr<FILE, FileOwner> file(std::fopen(path_.c_str(), "re"));
     if (!file) {
-      Error(0, "", "cannot open the configuration file: " + std::string(std::strerror(errno)));
+      Error(0, "", "cannot open the configuration file: " + ErrnoText(errno));
       return std::move(report_);
     }
     ParseState state;
@@ -306,7 +308,7 @@ class Loader {
             "'" + key + "': secret file " + path + " does not exist yet" +
                 (key == "key_file" ? " (create it with 'sesam genkey')" : ""));
       } else {
-        Error(line, key, "'" + key + "': cannot read " + path + ": " + std::strerror(error));
+        Error(line, key, "'" + key + "': cannot read " + path + ": " + ErrnoText(error));
       }
       return;
     }
@@ -378,21 +380,6 @@ Status Validate(const Config& config) {
 
 namespace {
 
-// A file descriptor closed on every path out.
-class FdOwner {
- public:
-  explicit FdOwner(int fd) : fd_(fd) {}
-  ~FdOwner() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdOwner(const FdOwner&) = delete;
-  FdOwner& operator=(const FdOwner&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // The read(2) buffer, wiped on every path out.
 struct WipedChunk {
   char bytes[512];
@@ -406,12 +393,8 @@ constexpr std::size_t kMaxSecretBytes = 64 * 1024;
 // open(2) and read(2), not stdio: a FILE reads through a buffer of its own and
 // frees it without wiping, which would leave the secret in freed memory.
 Result<SecretString> ReadSecretFile(const std::string& path) {
-  FdOwner fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) {
-    const int error = errno;
-    return Status(error == ENOENT ? StatusCode::kNotFound : StatusCode::kPermissionDenied,
-                  "cannot open secret file " + path + ": " + std::strerror(error));
-  }
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) return ErrnoToStatus(errno, "cannot open secret file " + path);
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) {
     return InvalidArgumentError("secret file " + path + " is not a regular file");
@@ -425,10 +408,7 @@ Result<SecretString> ReadSecretFile(const std::string& path) {
   while (true) {
     const ssize_t got = ::read(fd.get(), chunk.bytes, sizeof chunk.bytes);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      return Status(StatusCode::kPermissionDenied,
-                    "cannot read secret file " + path + ": " + std::strerror(errno));
-    }
+    if (got < 0) return ErrnoToStatus(errno, "cannot read secret file " + path);
     if (got == 0) break;
     secret.Append(std::string_view(chunk.bytes, static_cast<std::size_t>(got)));
     if (secret.size() > kMaxSecretBytes) {

@@ -4,17 +4,17 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "sesam/posix.h"
 
 namespace sesam::policy {
 namespace {
 
 // Reads the first bytes to tell a pwqfilter file from a text list.
 Result<bool> IsFilterFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return internal::ReadWholeFile(path).status();  // the same errno message
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoToStatus(errno, "cannot open blocklist " + path);
   char head[4] = {};
-  const ssize_t got = ::read(fd, head, sizeof head);
-  ::close(fd);
+  const ssize_t got = ::read(fd.get(), head, sizeof head);
   return got == static_cast<ssize_t>(sizeof head) &&
          internal::PwqFilter::LooksLikeFilter(std::string_view(head, sizeof head));
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "md4.h"
+#include "sesam/posix.h"
 
 namespace sesam::policy::internal {
 namespace {
@@ -151,25 +152,16 @@ Md4Digest HashNtlmCp1252(std::string_view password) {
 bool PwqFilter::LooksLikeFilter(std::string_view data) { return data.starts_with("PWQ0"); }
 
 Result<PwqFilter> PwqFilter::Open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int error = errno;
-    const std::string message = "cannot open blocklist " + path + ": " + std::strerror(error);
-    if (error == ENOENT) return NotFoundError(message);
-    if (error == EACCES) return PermissionDeniedError(message);
-    return UnavailableError(message);
-  }
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoToStatus(errno, "cannot open blocklist " + path);
   struct stat info {};
-  if (::fstat(fd, &info) != 0 || info.st_size < static_cast<off_t>(kHeaderSize)) {
-    ::close(fd);
+  if (::fstat(fd.get(), &info) != 0 || info.st_size < static_cast<off_t>(kHeaderSize)) {
     return InvalidArgumentError("blocklist " + path + " is not a pwqfilter file (too short)");
   }
   const auto size = static_cast<std::size_t>(info.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) {
-    return UnavailableError("cannot map blocklist " + path + ": " + std::strerror(errno));
-  }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
+  if (map == MAP_FAILED) return ErrnoToStatus(errno, "cannot map blocklist " + path);
+  fd.reset();  // the mapping stays valid without the descriptor
   PwqFilter filter;
   filter.map_ = static_cast<const unsigned char*>(map);
   filter.map_size_ = size;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sesam/posix.h"
 #include "sesam/utf8.h"
 #include "unicode.h"
 
@@ -31,11 +32,8 @@ bool TextBlocklist::ContainsFolded(std::string_view folded) const {
 Result<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    const int error = errno;
-    const std::string message = "cannot open blocklist " + path + ": " + std::strerror(error);
-    if (error == ENOENT) return NotFoundError(message);
-    if (error == EACCES) return PermissionDeniedError(message);
-    return UnavailableError(message);
+    // std::ifstream keeps the errno of its open(2).
+    return ErrnoToStatus(errno, "cannot open blocklist " + path);
   }
   std::ostringstream content;
   content << in.rdbuf();

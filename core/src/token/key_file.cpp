@@ -10,32 +10,13 @@
 #include <vector>
 
 #include "sesam/crypto.h"
+#include "sesam/posix.h"
 #include "sesam/token.h"
 
 namespace sesam::token {
 namespace {
 
 constexpr std::size_t kMaxKeySize = 64 * 1024;  // what config::ReadSecretFile accepts
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now so that a failing close (e.g. a deferred write error) is seen.
-  int Close() {
-    const int result = ::close(fd_);
-    fd_ = -1;
-    return result;
-  }
-
- private:
-  int fd_;
-};
 
 // Wipes the key bytes whatever way the function leaves.
 class WipedBuffer {
@@ -52,15 +33,6 @@ class WipedBuffer {
   std::vector<unsigned char> bytes_;
 };
 
-Status ErrnoStatus(const std::string& what, const std::string& path, int error) {
-  const StatusCode code = error == EEXIST   ? StatusCode::kAlreadyExists
-                          : error == ENOENT ? StatusCode::kNotFound
-                          : (error == EACCES || error == EPERM || error == EROFS)
-                              ? StatusCode::kPermissionDenied
-                              : StatusCode::kInternal;
-  return Status(code, what + " " + path + ": " + std::strerror(error));
-}
-
 Status FillKey(WipedBuffer& key) {
   SESAM_RETURN_IF_ERROR(crypto::FillRandom(key.data(), key.size()));
   // ReadSecretFile strips one trailing line end, which would shorten the key.
@@ -75,7 +47,7 @@ Status WriteAll(int fd, const unsigned char* data, std::size_t size) {
     const ssize_t written = ::write(fd, data, size);
     if (written < 0) {
       if (errno == EINTR) continue;
-      return Status(StatusCode::kInternal, std::strerror(errno));
+      return ErrnoToStatus(errno, "");  // the caller names the file
     }
     data += written;
     size -= static_cast<std::size_t>(written);
@@ -95,19 +67,19 @@ Status GenerateKeyFile(const std::string& path, std::size_t bytes) {
 
   // O_EXCL: never overwrite a key in use (that would void every link and any
   // other process's copy); with O_CREAT it also refuses a symlink at `path`.
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return ErrnoStatus("cannot create key file", path, errno);
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return ErrnoToStatus(errno, "cannot create key file " + path);
   // The umask may have taken bits away but never adds any; fchmod makes the
   // mode exactly 0600 whatever it is.
   Status status;
   if (::fchmod(fd.get(), 0600) != 0) {
-    status = ErrnoStatus("cannot set mode 0600 on", path, errno);
+    status = ErrnoToStatus(errno, "cannot set mode 0600 on " + path);
   } else if (Status written = WriteAll(fd.get(), key.data(), key.size()); !written.ok()) {
     status = InternalError("cannot write key file " + path + ": " + written.message());
   } else if (::fsync(fd.get()) != 0) {
-    status = ErrnoStatus("cannot sync key file", path, errno);
-  } else if (fd.Close() != 0) {
-    status = ErrnoStatus("cannot close key file", path, errno);
+    status = ErrnoToStatus(errno, "cannot sync key file " + path);
+  } else if (fd.Close() != 0) {  // now, so that a deferred write error is seen
+    status = ErrnoToStatus(errno, "cannot close key file " + path);
   }
   if (!status.ok()) ::unlink(path.c_str());
   return status;

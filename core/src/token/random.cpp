@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "sesam/crypto.h"
+#include "sesam/posix.h"
 
 namespace sesam::crypto {
 
@@ -18,7 +19,7 @@ Status FillRandom(void* out, std::size_t size) {
     const ssize_t got = ::getrandom(cursor, left, 0);
     if (got < 0) {
       if (errno == EINTR) continue;
-      return InternalError(std::string("getrandom: ") + std::strerror(errno));
+      return ErrnoToStatus(errno, "getrandom");
     }
     cursor += got;
     left -= static_cast<std::size_t>(got);
