@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "account_attributes.h"
+#include "options.h"
 #include "password_hash.h"
 #include "sesam/ldap/directory.h"
 #include "sesam/log.h"
@@ -654,6 +655,8 @@ Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& 
     SESAM_ASSIGN_OR_RETURN(bind_password, config::ReadSecretFile(settings.bind_password_file));
   }
   if (settings.uri.empty()) return InvalidArgumentError("[ldap] uri is empty");
+  // A bad TLS setting stops the start here, not every connection later.
+  SESAM_RETURN_IF_ERROR(internal::CheckSettings(settings));
   if (!settings.tls_verify) {
     log::Warning("LDAP: tls_verify = no: the directory server's certificate is not checked");
   }

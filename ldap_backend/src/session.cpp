@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "options.h"
 #include "sesam/log.h"
 
 namespace sesam::ldap::internal {
@@ -59,20 +60,9 @@ Result<std::unique_ptr<Session>> Session::Connect(const config::LdapSection& set
   int rc = ldap_initialize(&raw, uris.c_str());
   LdapPtr ld(raw);
   if (rc != LDAP_SUCCESS || !ld) return MapResult(rc, "initialize " + uris, "");
-  const int version = LDAP_VERSION3;
-  ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
-  ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-  const timeval network = ToTimeval(settings.network_timeout);
-  ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &network);
-  const timeval api = ToTimeval(settings.timeout);
-  ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &api);
-  const int require_cert = settings.tls_verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
-  ldap_set_option(ld.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &require_cert);
-  if (!settings.tls_ca_file.empty()) {
-    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CACERTFILE, settings.tls_ca_file.c_str());
-  }
-  const int is_server = 0;
-  ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server);
+  // Checked at start too (MakeLdapDirectory); again here because the CA file
+  // may have gone since.
+  SESAM_RETURN_IF_ERROR(ApplyOptions(ld.get(), settings));
 
   std::unique_ptr<Session> session(new Session(std::move(ld), settings.timeout));
   if (settings.start_tls) {

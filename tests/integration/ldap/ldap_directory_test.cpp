@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -558,4 +559,25 @@ TEST(LdapDirectory, LdapsVerifiesTheServerAndOpensTheAdGate) {
   auto untrusting = Make(settings);
   LONGS_EQUAL(static_cast<int>(StatusCode::kUnavailable),
               static_cast<int>(untrusting->FindAccount("jan.selle").status().code()));
+}
+
+// The TLS settings are checked at each connection too: a CA file removed after
+// the start fails the connection with a message naming tls_ca_file (libldap's
+// refusal used to be ignored), and the directory recovers once it is back.
+TEST(LdapDirectory, CaFileGoneAfterTheStartFailsTheConnectionNamingIt) {
+  char dir_template[] = "/tmp/sesam-ca-test-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  const std::string ca_file = dir + "/school-ca.pem";
+  std::filesystem::copy_file(Env("SESAM_TEST_LDAP_CA_FILE"), ca_file);
+  auto settings = Settings();
+  settings.start_tls = true;
+  settings.tls_ca_file = ca_file;
+  auto directory = Make(settings);
+  std::filesystem::rename(ca_file, ca_file + ".away");
+  const auto refused = directory->FindAccount("jan.selle");
+  std::filesystem::rename(ca_file + ".away", ca_file);
+  CHECK_FALSE(refused.ok());
+  STRCMP_CONTAINS(("tls_ca_file " + ca_file).c_str(), refused.status().message().c_str());
+  CHECK_TRUE(Recovers(*directory));
+  std::filesystem::remove_all(dir);
 }
