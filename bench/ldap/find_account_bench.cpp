@@ -66,7 +66,10 @@ double BareRate(unsigned threads, std::chrono::seconds duration) {
     LDAP* ld = nullptr;
     ldap_initialize(&ld, uri.c_str());
     const int version = LDAP_VERSION3;
-    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+    if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS) {
+      ++failures;
+      return;
+    }
     berval credentials{password.size(), const_cast<char*>(password.data())};
     if (ldap_sasl_bind_s(ld, bind_dn.c_str(), LDAP_SASL_SIMPLE, &credentials, nullptr, nullptr,
                          nullptr) != LDAP_SUCCESS) {

@@ -39,7 +39,9 @@ std::unique_ptr<LDAP, LdapDeleter> Bind(const Search& search) {
   if (ldap_initialize(&raw, search.uri.c_str()) != LDAP_SUCCESS) return nullptr;
   std::unique_ptr<LDAP, LdapDeleter> ld(raw);
   int version = LDAP_VERSION3;
-  ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+  if (ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS) {
+    return nullptr;
+  }
   std::string password = search.password;
   berval credentials{static_cast<ber_len_t>(password.size()), password.data()};
   if (ldap_sasl_bind_s(ld.get(), search.bind_dn.c_str(), LDAP_SASL_SIMPLE, &credentials, nullptr,

@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
       }
       std::unique_ptr<LDAP, LdapDeleter> ld(raw);
       int version = LDAP_VERSION3;
-      ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+      if (ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS) {
+        failed = true;
+        return;
+      }
       berval credentials{static_cast<ber_len_t>(password.size()), password.data()};
       if (ldap_sasl_bind_s(ld.get(), argv[2], LDAP_SASL_SIMPLE, &credentials, nullptr, nullptr,
                            nullptr) != LDAP_SUCCESS) {

@@ -65,7 +65,7 @@ int BindAs(const std::string& dn, const std::string& password) {
   LDAP* ld = nullptr;
   ldap_initialize(&ld, Env("SESAM_TEST_LDAP_URI").c_str());
   const int version = LDAP_VERSION3;
-  ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  LONGS_EQUAL(LDAP_OPT_SUCCESS, ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version));
   berval credentials{password.size(), const_cast<char*>(password.data())};
   const int rc =
       ldap_sasl_bind_s(ld, dn.c_str(), LDAP_SASL_SIMPLE, &credentials, nullptr, nullptr, nullptr);
@@ -78,7 +78,7 @@ LDAP* AdminConnect() {
   LDAP* ld = nullptr;
   ldap_initialize(&ld, Env("SESAM_TEST_LDAP_URI").c_str());
   const int version = LDAP_VERSION3;
-  ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  LONGS_EQUAL(LDAP_OPT_SUCCESS, ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version));
   const std::string password = Env("SESAM_TEST_LDAP_ADMIN_PASSWORD");
   berval credentials{password.size(), const_cast<char*>(password.data())};
   ldap_sasl_bind_s(ld, Env("SESAM_TEST_LDAP_ADMIN_DN").c_str(), LDAP_SASL_SIMPLE, &credentials,

@@ -77,7 +77,7 @@ struct Ldap {
   Ldap() {
     ldap_initialize(&ld, Env("SESAM_TEST_LDAP_URI").c_str());
     const int version = LDAP_VERSION3;
-    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+    LONGS_EQUAL(LDAP_OPT_SUCCESS, ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version));
   }
   ~Ldap() { ldap_unbind_ext_s(ld, nullptr, nullptr); }
   int Bind(const std::string& dn, const std::string& password) {

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include "../check_ok.h"
+
 namespace config = sesam::config;
 using config::Diagnostic;
 using std::chrono::milliseconds;
@@ -358,7 +360,7 @@ TEST(Config, SetOverridesOneKey) {
 TEST(Config, ReadSecretFile) {
   const std::string key = dir.Write("bind.secret", "s3cret\n", 0600);
   const auto secret = config::ReadSecretFile(key);
-  CHECK_TRUE(secret.ok());
+  CHECK_OK(secret);
   STRCMP_EQUAL("s3cret", secret->c_str());
   const std::string open = dir.Write("open.secret", "s3cret\n", 0640);
   CHECK_TRUE(config::ReadSecretFile(open).status().code() ==
@@ -371,7 +373,7 @@ TEST(Config, ReadSecretFileOverSeveralReadsAndTooLarge) {
   // Longer than one read(2) chunk, so the SecretString grows (wiping as it goes).
   const std::string long_secret(1500, 'k');
   const auto secret = config::ReadSecretFile(dir.Write("long.secret", long_secret + "\r\n"));
-  CHECK_TRUE(secret.ok());
+  CHECK_OK(secret);
   CHECK_TRUE(secret->view() == long_secret);
   const auto huge = config::ReadSecretFile(dir.Write("huge.secret", std::string(70000, 'k')));
   CHECK_TRUE(huge.status().code() == sesam::StatusCode::kInvalidArgument);

@@ -7,6 +7,8 @@
 // Last: CppUTest redefines `new`, which breaks standard headers included after it.
 #include <CppUTest/TestHarness.h>
 
+#include "../check_ok.h"
+
 namespace crypto = sesam::crypto;
 using sesam::SecretString;
 using sesam::StatusCode;
@@ -51,7 +53,7 @@ TEST(Base64Url, Rfc4648Vectors) {
   for (const auto& [plain, encoded] : vectors) {
     STRCMP_EQUAL(encoded, crypto::Base64UrlEncode(plain).c_str());
     const auto decoded = crypto::Base64UrlDecode(encoded);
-    CHECK_TRUE(decoded.ok());
+    CHECK_OK(decoded);
     STRCMP_EQUAL(plain, decoded->c_str());
   }
 }
@@ -61,7 +63,7 @@ TEST(Base64Url, UsesTheUrlAlphabet) {
   STRCMP_EQUAL("-_8", crypto::Base64UrlEncode(FromHex("fbff")).c_str());
   STRCMP_EQUAL("-___", crypto::Base64UrlEncode(FromHex("fbffff")).c_str());
   const auto decoded = crypto::Base64UrlDecode("-_8");
-  CHECK_TRUE(decoded.ok());
+  CHECK_OK(decoded);
   STRCMP_EQUAL("fbff", ToHex(*decoded).c_str());
   CheckDecodeRefused("+/8");
 }
@@ -74,7 +76,7 @@ TEST(Base64Url, RoundTripsEveryByteAndLength) {
     const std::string encoded = crypto::Base64UrlEncode(bytes);
     CHECK_TRUE(encoded.find_first_of("=+/") == std::string::npos);
     const auto decoded = crypto::Base64UrlDecode(encoded);
-    CHECK_TRUE(decoded.ok());
+    CHECK_OK(decoded);
     CHECK_TRUE(*decoded == bytes);
   }
 }
@@ -131,7 +133,7 @@ TEST(Random, FillsTheRequestedSizeWithFreshBytes) {
 TEST(Random, LargeRequestIsFilledCompletely) {
   const std::size_t size = 40u * 1024 * 1024;
   const auto bytes = crypto::RandomBytes(size);
-  CHECK_TRUE(bytes.ok());
+  CHECK_OK(bytes);
   LONGS_EQUAL(size, bytes->size());
   // The tail would stay zero if a short read ended the loop.
   CHECK_TRUE(bytes->substr(size - 64) != std::string(64, '\0'));
@@ -141,15 +143,15 @@ TEST(Random, IdsAre128BitsOfBase64UrlAndDistinct) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     const auto id = crypto::RandomId();
-    CHECK_TRUE(id.ok());
+    CHECK_OK(id);
     LONGS_EQUAL(22, id->size());
     const auto raw = crypto::Base64UrlDecode(*id);
-    CHECK_TRUE(raw.ok());
+    CHECK_OK(raw);
     LONGS_EQUAL(16, raw->size());
     CHECK_TRUE(seen.insert(*id).second);
   }
   const auto longer = crypto::RandomId(32);
-  CHECK_TRUE(longer.ok());
+  CHECK_OK(longer);
   LONGS_EQUAL(43, longer->size());
 }
 
@@ -157,7 +159,7 @@ TEST(Random, IdsAre128BitsOfBase64UrlAndDistinct) {
 // its expected 256 times (a broken source, e.g. all zeros or ASCII only, fails).
 TEST(Random, BytesLookUniform) {
   const auto bytes = crypto::RandomBytes(65536);
-  CHECK_TRUE(bytes.ok());
+  CHECK_OK(bytes);
   int counts[256] = {};
   for (const char c : *bytes) ++counts[static_cast<unsigned char>(c)];
   for (const int count : counts) {

@@ -17,6 +17,8 @@
 // Last: CppUTest redefines `new`, which breaks standard headers included after it.
 #include <CppUTest/TestHarness.h>
 
+#include "../check_ok.h"
+
 namespace crypto = sesam::crypto;
 namespace token = sesam::token;
 using sesam::SecretString;
@@ -37,7 +39,7 @@ Clock::time_point At(std::int64_t seconds) {
 
 Signer MakeSigner(std::string_view key = kKey) {
   auto signer = Signer::FromKey(SecretString(key));
-  CHECK_TRUE(signer.ok());
+  CHECK_OK(signer);
   return std::move(signer).value();
 }
 
@@ -154,7 +156,7 @@ TEST(TokenSigner, RoundTripKeepsTheClaimsAndFillsIdAndTimes) {
   LONGS_EQUAL(22, verified->id.size());
   STRCMP_EQUAL("", verified->id.c_str() + 22);
   const auto raw_id = crypto::Base64UrlDecode(verified->id);
-  CHECK_TRUE(raw_id.ok());
+  CHECK_OK(raw_id);
   LONGS_EQUAL(16, raw_id->size());
 }
 
@@ -163,7 +165,7 @@ TEST(TokenSigner, RoundTripsAUnicodeSubject) {
   Claims claims = SampleClaims("6e1a\xc3\xa9-\xe2\x82\xac");
   const auto verified =
       signer.Verify(signer.Issue(claims, At(kT0), std::chrono::seconds(60)), At(kT0));
-  CHECK_TRUE(verified.ok());
+  CHECK_OK(verified);
   STRCMP_EQUAL(claims.subject.c_str(), verified->subject.c_str());
 }
 
@@ -175,7 +177,7 @@ TEST(TokenSigner, TwoIssuesGiveDifferentIds) {
     const std::string token = signer.Issue(SampleClaims(), At(kT0), std::chrono::seconds(900));
     CHECK_TRUE(tokens.insert(token).second);
     const auto claims = signer.Verify(token, At(kT0));
-    CHECK_TRUE(claims.ok());
+    CHECK_OK(claims);
     CHECK_TRUE(ids.insert(claims->id).second);
   }
 }
@@ -260,9 +262,9 @@ TEST(TokenSigner, IssuedPayloadHasExactlyTheSixClaims) {
   const Signer signer = MakeSigner();
   const std::string token = signer.Issue(SampleClaims(), At(kT0), std::chrono::seconds(900));
   const auto payload = crypto::Base64UrlDecode(Segments(token)[1]);
-  CHECK_TRUE(payload.ok());
+  CHECK_OK(payload);
   const auto claims = signer.Verify(token, At(kT0));
-  CHECK_TRUE(claims.ok());
+  CHECK_OK(claims);
   STRCMP_EQUAL(Payload("\"5f3c2a10-8d4e-4b1a-9c77-0123456789ab\"", "1700000000", "1700000900",
                        "\"" + claims->id + "\"")
                    .c_str(),
@@ -329,7 +331,7 @@ TEST(TokenSigner, EveryFlippedBitOfTheDecodedSegmentsIsRefused) {
   const auto segments = Segments(token);
   for (std::size_t segment = 0; segment < 3; ++segment) {
     const auto decoded = crypto::Base64UrlDecode(segments[segment]);
-    CHECK_TRUE(decoded.ok());
+    CHECK_OK(decoded);
     for (std::size_t i = 0; i < decoded->size(); ++i) {
       for (int bit = 0; bit < 8; ++bit) {
         std::string bytes = *decoded;
@@ -437,7 +439,7 @@ TEST(TokenSigner, WrongSignatureLengthsAreRefused) {
   const auto s = Segments(token);
   const std::string signed_part = std::string(s[0]) + "." + std::string(s[1]);
   const auto mac = crypto::Base64UrlDecode(s[2]);
-  CHECK_TRUE(mac.ok());
+  CHECK_OK(mac);
   for (std::size_t length : {0u, 1u, 16u, 31u, 33u, 48u, 64u}) {
     const std::string bytes = length <= mac->size() ? mac->substr(0, length)
                                                     : *mac + std::string(length - mac->size(), 'x');
@@ -629,7 +631,7 @@ TEST(GenerateKeyFile, WritesThirtyTwoRandomBytesWithMode0600) {
   const auto signer = Signer::FromKeyFile(first);
   CHECK_TRUE_TEXT(signer.ok(), signer.status().ToString().c_str());
   const auto same = Signer::FromKey(SecretString(first_key));
-  CHECK_TRUE(same.ok());
+  CHECK_OK(same);
   CHECK_TRUE(
       same->Verify(signer->Issue(SampleClaims(), At(kT0), std::chrono::seconds(60)), At(kT0)).ok());
 }
@@ -640,7 +642,7 @@ TEST(GenerateKeyFile, ModeIs0600EvenUnderARestrictiveUmask) {
   const std::string path = dir.Path("k.key");
   const auto status = token::GenerateKeyFile(path);
   umask(old_umask);
-  CHECK_TRUE(status.ok());
+  CHECK_OK(status);
   LONGS_EQUAL(0600, ModeOf(path));
   LONGS_EQUAL(32, ReadAll(path).size());
 }

@@ -6,6 +6,8 @@
 
 #include <CppUTest/TestHarness.h>
 
+#include "../check_ok.h"
+
 #include "mail_parse.h"
 #include "mime_encoding.h"
 #include "sesam/utf8.h"
@@ -114,7 +116,7 @@ TEST(MailCompose, PartsAreTextThenHtmlInUtf8) {
 TEST(MailCompose, DateIsRfc5322InUtc) {
   const auto date = std::chrono::system_clock::from_time_t(1700000000);
   auto composed = ComposeMessage(Sample(), kFrom, date);
-  CHECK_TRUE(composed.ok());
+  CHECK_OK(composed);
   STRCMP_CONTAINS("\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n",
                   ("\r\n" + composed->bytes).c_str());
 }
@@ -123,7 +125,7 @@ TEST(MailCompose, MessageIdIsRandomAtTheSenderDomain) {
   std::set<std::string> ids;
   for (int i = 0; i < 20; ++i) {
     auto composed = ComposeMessage(Sample(), kFrom);
-    CHECK_TRUE(composed.ok());
+    CHECK_OK(composed);
     const std::string& id = composed->message_id;
     LONGS_EQUAL(1 + 22 + 1 + std::string("school.example").size() + 1, id.size());
     CHECK_EQUAL(0U, id.find('<'));
@@ -139,7 +141,7 @@ TEST(MailCompose, MessageIdIsRandomAtTheSenderDomain) {
 
 TEST(MailCompose, EnvelopeIsTheOneRecipient) {
   auto composed = ComposeMessage(Sample(), kFrom);
-  CHECK_TRUE(composed.ok());
+  CHECK_OK(composed);
   STRCMP_EQUAL("jan.peeters@leerling.school.example", composed->envelope_to.c_str());
   STRCMP_EQUAL("noreply@school.example", composed->envelope_from.c_str());
 }
@@ -338,14 +340,14 @@ TEST(MailCompose, AcceptsOrdinarySchoolAddresses) {
 
 TEST(MailCompose, ParsesTheFromSetting) {
   auto plain = sesam::web::ParseMailbox("School <noreply@school.be>");
-  CHECK_TRUE(plain.ok());
+  CHECK_OK(plain);
   STRCMP_EQUAL("School", plain->display_name.c_str());
   STRCMP_EQUAL("noreply@school.be", plain->address.c_str());
   auto quoted = sesam::web::ParseMailbox(" \"Sint-Jan, \\\"Brugge\\\"\" <noreply@school.be> ");
-  CHECK_TRUE(quoted.ok());
+  CHECK_OK(quoted);
   STRCMP_EQUAL("Sint-Jan, \"Brugge\"", quoted->display_name.c_str());
   auto bare = sesam::web::ParseMailbox("noreply@school.be");
-  CHECK_TRUE(bare.ok());
+  CHECK_OK(bare);
   STRCMP_EQUAL("", bare->display_name.c_str());
   CHECK_FALSE(sesam::web::ParseMailbox("School <noreply@school.be").ok());
   CHECK_FALSE(sesam::web::ParseMailbox("School <no reply@school.be>").ok());
