@@ -63,9 +63,9 @@ std::string ErrnoText(int err) {
 }
 
 Status ErrnoToStatus(int err, std::string_view context) {
-  if (err == 0) internal::DieOfMisuse("ErrnoToStatus(0)", Status());
   std::string message(context);
   if (!message.empty()) message += ": ";
+  if (err == 0) return InternalError(message + "no error number");
   message += ErrnoText(err);
   return Status(ErrnoCode(err), std::move(message));
 }

@@ -22,7 +22,8 @@ namespace sesam {
 //   ETIMEDOUT                             DeadlineExceeded
 //   EAGAIN EINTR EBUSY EIO, network       Unavailable
 //   anything else (ENOSYS, EFAULT, ...)   Internal
-// Precondition: err != 0 (0 is not an error; it aborts like any Status misuse).
+// err == 0 (a caller that read errno where no call had set it) gives Internal
+// "<context>: no error number": not an abort, as this runs in login processes.
 Status ErrnoToStatus(int err, std::string_view context);
 
 // strerror(err), thread-safe (strerror(3) may share one buffer between threads).

@@ -48,6 +48,14 @@ TEST(ErrnoToStatus, MapsTheCodesCallersBranchOn) {
   CHECK(ErrnoToStatus(ENOSYS, "x").code() == StatusCode::kInternal);
 }
 
+// An ifstream that failed without errno must not turn into an OK Status (or
+// an abort inside a login process).
+TEST(ErrnoToStatus, ZeroIsAnInternalError) {
+  const sesam::Status status = ErrnoToStatus(0, "cannot open catalog /x");
+  CHECK(status.code() == StatusCode::kInternal);
+  STRCMP_EQUAL("cannot open catalog /x: no error number", status.message().c_str());
+}
+
 TEST(ErrnoToStatus, ErrnoTextIsStrerror) {
   STRCMP_EQUAL("No such file or directory", sesam::ErrnoText(ENOENT).c_str());
 }
