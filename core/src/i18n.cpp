@@ -98,7 +98,7 @@ std::string_view Catalog::Translate(std::string_view msgid) const {
 }
 
 const Catalog& Translations::For(std::string_view language) {
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const MutexLock lock(mutex_);
   auto found = loaded_.find(language);
   if (found == loaded_.end()) {
     auto loaded = Catalog::Load(localedir_, language);

@@ -5,15 +5,16 @@
 
 #include <atomic>
 #include <cstdio>
-#include <mutex>
 #include <string>
+
+#include "sesam/mutex.h"
 
 namespace sesam::log {
 namespace {
 
 std::atomic<Sink> g_sink{Sink::kStderr};
 std::atomic<Level> g_minimum{Level::kInfo};
-std::mutex g_stderr_mutex;
+Mutex g_stderr_mutex;           // one line at a time on stderr
 std::string g_ident = "sesam";  // openlog keeps the pointer: it must outlive every call
 
 int SyslogPriority(Level level) {
@@ -59,7 +60,7 @@ void Write(Level level, std::string_view message) {
     syslog(LOG_AUTHPRIV | SyslogPriority(level), "%s", clean.c_str());
   }
   if (sink != Sink::kSyslog) {
-    const std::lock_guard<std::mutex> lock(g_stderr_mutex);
+    const MutexLock lock(g_stderr_mutex);
     std::fprintf(stderr, "%s: %s: %s\n", g_ident.c_str(), LevelName(level), clean.c_str());
   }
 }

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -19,6 +18,7 @@
 #include "password_hash.h"
 #include "sesam/ldap/directory.h"
 #include "sesam/log.h"
+#include "sesam/mutex.h"
 #include "sesam/utf8.h"
 #include "session.h"
 #include "text.h"
@@ -591,17 +591,17 @@ class LdapDirectory final : public Directory {
   // next try (ClaimBlocks). Bounded; the oldest are forgotten first (the
   // claim's own lifetime still ends them).
   void Abandon(const std::string& claim) {
-    std::lock_guard lock(abandoned_mutex_);
+    MutexLock lock(abandoned_mutex_);
     if (abandoned_.size() >= kMaxAbandonedClaims) abandoned_.pop_front();
     abandoned_.push_back(claim);
   }
   bool Abandoned(const std::string& claim) {
-    std::lock_guard lock(abandoned_mutex_);
+    MutexLock lock(abandoned_mutex_);
     return std::find(abandoned_.begin(), abandoned_.end(), claim) != abandoned_.end();
   }
   void Forget(const std::string& claim) {
     if (claim.empty()) return;
-    std::lock_guard lock(abandoned_mutex_);
+    MutexLock lock(abandoned_mutex_);
     std::erase(abandoned_, claim);
   }
 
@@ -621,8 +621,8 @@ class LdapDirectory final : public Directory {
   config::LdapSection settings_;
   std::vector<std::string> attributes_;
   internal::Pool pool_;
-  std::mutex abandoned_mutex_;
-  std::deque<std::string> abandoned_;
+  Mutex abandoned_mutex_;
+  std::deque<std::string> abandoned_ SESAM_GUARDED_BY(abandoned_mutex_);
 };
 
 }  // namespace

@@ -289,10 +289,9 @@ Pool::~Pool() = default;
 Result<std::unique_ptr<Session>> Pool::Acquire(bool& reused) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + settings_.timeout + settings_.network_timeout;
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   while (idle_.empty() && open_ >= settings_.pool_size) {
-    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-        open_ >= settings_.pool_size) {
+    if (!available_.WaitUntil(mutex_, deadline) && idle_.empty() && open_ >= settings_.pool_size) {
       return UnavailableError("all " + std::to_string(settings_.pool_size) +
                               " LDAP connections stayed busy");
     }
@@ -307,16 +306,16 @@ Result<std::unique_ptr<Session>> Pool::Acquire(bool& reused) {
     return UnavailableError("the directory was unreachable moments ago; retrying after a pause");
   }
   ++open_;
-  lock.unlock();
+  lock.Unlock();
   Result<std::unique_ptr<Session>> opened = Session::Open(settings_, bind_password_);
-  lock.lock();
+  lock.Lock();
   if (!opened.ok()) {
     --open_;
     backoff_ = std::min<std::chrono::milliseconds>(
         backoff_.count() == 0 ? std::chrono::milliseconds(100) : backoff_ * 2,
         std::chrono::seconds(5));
     retry_after_ = Clock::now() + backoff_;
-    available_.notify_one();
+    available_.NotifyOne();
     log::Warning("LDAP: cannot open a connection: " + opened.status().message());
     return opened.status();
   }
@@ -329,7 +328,7 @@ Result<std::unique_ptr<Session>> Pool::Acquire(bool& reused) {
 void Pool::Release(std::unique_ptr<Session> session) {
   std::vector<std::unique_ptr<Session>> dropped;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!session->broken()) {
       idle_.push_back(std::move(session));
     } else {
@@ -341,9 +340,9 @@ void Pool::Release(std::unique_ptr<Session> session) {
   }
   // One freed slot (or several, when sessions were dropped) for the waiters.
   if (dropped.empty()) {
-    available_.notify_one();
+    available_.NotifyOne();
   } else {
-    available_.notify_all();
+    available_.NotifyAll();
   }
   // `dropped` unbinds here, outside the lock.
 }

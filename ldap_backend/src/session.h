@@ -19,11 +19,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +29,7 @@
 #include "errors.h"
 #include "handles.h"
 #include "sesam/config.h"
+#include "sesam/mutex.h"
 #include "sesam/secret_string.h"
 #include "sesam/status.h"
 
@@ -139,12 +138,12 @@ class Pool {
 
   const config::LdapSection settings_;
   const SecretString bind_password_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<Session>> idle_;
-  unsigned open_ = 0;  // sessions idle or in use
-  std::chrono::steady_clock::time_point retry_after_{};
-  std::chrono::milliseconds backoff_{0};
+  Mutex mutex_;
+  CondVar available_;
+  std::vector<std::unique_ptr<Session>> idle_ SESAM_GUARDED_BY(mutex_);
+  unsigned open_ SESAM_GUARDED_BY(mutex_) = 0;  // sessions idle or in use
+  std::chrono::steady_clock::time_point retry_after_ SESAM_GUARDED_BY(mutex_){};
+  std::chrono::milliseconds backoff_ SESAM_GUARDED_BY(mutex_){0};
 };
 
 }  // namespace sesam::ldap::internal

@@ -8,11 +8,11 @@
 
 #include <cstdlib>
 #include <exception>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "sesam/log.h"
+#include "sesam/mutex.h"
 #include "sesam/secret_string.h"
 
 namespace sesam::web {
@@ -126,13 +126,14 @@ void FcgiServer::RequestStop() {
 }
 
 void FcgiServer::Serve(App& app) {
-  static std::mutex accept_mutex;
+  // One thread in FCGX_Accept_r at a time, as libfcgi's threaded example does.
+  static Mutex accept_mutex;
   FCGX_Request fcgx;
   FCGX_InitRequest(&fcgx, socket_, 0);
   while (!stopping_) {
     int accepted;
     {
-      std::lock_guard lock(accept_mutex);
+      MutexLock lock(accept_mutex);
       accepted = stopping_ ? -1 : FCGX_Accept_r(&fcgx);
     }
     if (accepted < 0) break;

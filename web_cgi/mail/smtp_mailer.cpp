@@ -9,12 +9,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +20,7 @@
 #include "curl_owners.h"
 #include "curl_status.h"
 #include "sesam/log.h"
+#include "sesam/mutex.h"
 #include "sesam/secret_string.h"
 #include "sesam/thread_priority.h"
 #include "sesam/web/mail.h"
@@ -81,33 +80,34 @@ class SmtpMailer final : public Mailer {
     SESAM_ASSIGN_OR_RETURN(ComposedMessage composed, ComposeMessage(message, from_));
     WipeString(message.text_body);
     WipeString(message.html_body);
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!accepting_) return FailedPreconditionError("the mailer is shutting down");
     if (queue_.size() >= options_.queue_capacity) {
       WipeString(composed.bytes);
       return ResourceExhaustedError("the mail queue is full");
     }
     queue_.push_back({std::move(composed), std::move(message.on_done)});
-    work_cv_.notify_one();
+    work_cv_.NotifyOne();
     return Status::Ok();
   }
 
   void Shutdown(Clock::time_point deadline) override {
     {
-      std::unique_lock lock(mutex_);
+      MutexLock lock(mutex_);
       if (!accepting_) return;
       accepting_ = false;
       draining_ = true;
-      work_cv_.notify_all();
-      idle_cv_.wait_until(lock, deadline, [this] { return queue_.empty() && busy_ == 0; });
+      work_cv_.NotifyAll();
+      while ((!queue_.empty() || busy_ != 0) && idle_cv_.WaitUntil(mutex_, deadline)) {
+      }
       abort_ = true;
-      work_cv_.notify_all();
+      work_cv_.NotifyAll();
     }
     for (auto& worker : workers_) worker.join();
     std::deque<Queued> left_over;
     std::size_t left = 0;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       left = queue_.size() + abandoned_;
       left_over.swap(queue_);
     }
@@ -129,8 +129,8 @@ class SmtpMailer final : public Mailer {
     while (true) {
       Queued queued;
       {
-        std::unique_lock lock(mutex_);
-        work_cv_.wait(lock, [this] { return abort_ || draining_ || !queue_.empty(); });
+        MutexLock lock(mutex_);
+        while (!abort_ && !draining_ && queue_.empty()) work_cv_.Wait(mutex_);
         if (abort_ || queue_.empty()) return;
         queued = std::move(queue_.front());
         queue_.pop_front();
@@ -139,9 +139,9 @@ class SmtpMailer final : public Mailer {
       const bool accepted = DeliverWithRetry(curl, queued.message);
       WipeString(queued.message.bytes);
       Report(queued, accepted);
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       --busy_;
-      if (queue_.empty() && busy_ == 0) idle_cv_.notify_all();
+      if (queue_.empty() && busy_ == 0) idle_cv_.NotifyAll();
     }
   }
 
@@ -183,13 +183,17 @@ class SmtpMailer final : public Mailer {
                                : "; giving up"));
       if (!retry) {
         if (stopping && internal::IsRetryable(status)) {
-          std::lock_guard lock(mutex_);
+          MutexLock lock(mutex_);
           ++abandoned_;
         }
         return false;
       }
-      std::unique_lock lock(mutex_);
-      if (work_cv_.wait_for(lock, delay, [this] { return abort_.load(); })) {
+      // Sleeps out the delay unless Shutdown's deadline passes first.
+      const auto resume = Clock::now() + delay;
+      MutexLock lock(mutex_);
+      while (!abort_.load() && work_cv_.WaitUntil(mutex_, resume)) {
+      }
+      if (abort_.load()) {
         ++abandoned_;
         return false;
       }
@@ -222,15 +226,18 @@ class SmtpMailer final : public Mailer {
   std::vector<CurlEasy> handles_;
   std::vector<std::thread> workers_;
 
-  std::mutex mutex_;
-  std::condition_variable work_cv_;  // a message was queued, or shutdown moved on
-  std::condition_variable idle_cv_;  // the queue ran empty with no worker busy
-  std::deque<Queued> queue_;
-  std::size_t busy_ = 0;
-  std::size_t abandoned_ = 0;  // given up because the shutdown deadline passed
-  bool accepting_ = true;
-  bool draining_ = false;           // workers exit once the queue is empty
-  std::atomic<bool> abort_{false};  // the deadline passed: stop now
+  Mutex mutex_;
+  CondVar work_cv_;  // a message was queued, or shutdown moved on
+  CondVar idle_cv_;  // the queue ran empty with no worker busy
+  std::deque<Queued> queue_ SESAM_GUARDED_BY(mutex_);
+  std::size_t busy_ SESAM_GUARDED_BY(mutex_) = 0;
+  // given up because the shutdown deadline passed
+  std::size_t abandoned_ SESAM_GUARDED_BY(mutex_) = 0;
+  bool accepting_ SESAM_GUARDED_BY(mutex_) = true;
+  bool draining_ SESAM_GUARDED_BY(mutex_) = false;  // workers exit once the queue is empty
+  // The deadline passed: stop now. Atomic, not guarded: curl's progress
+  // callback reads it mid-transfer, where taking the lock would stall Enqueue.
+  std::atomic<bool> abort_{false};
 };
 
 // Options every transfer of a handle shares.

@@ -8,10 +8,10 @@
 
 #include <functional>
 #include <map>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
+
+#include "sesam/mutex.h"
 
 namespace sesam::web {
 
@@ -22,19 +22,19 @@ class FragmentCache {
   // copies are equal, so neither waits for the other's rendering.
   std::string Get(std::string_view key, const std::function<std::string()>& render) const {
     {
-      std::shared_lock lock(mutex_);
+      ReaderMutexLock lock(mutex_);
       if (const auto found = fragments_.find(key); found != fragments_.end()) {
         return found->second;
       }
     }
     std::string rendered = render();
-    std::unique_lock lock(mutex_);
+    WriterMutexLock lock(mutex_);
     return fragments_.emplace(std::string(key), std::move(rendered)).first->second;
   }
 
  private:
-  mutable std::shared_mutex mutex_;
-  mutable std::map<std::string, std::string, std::less<>> fragments_;
+  mutable SharedMutex mutex_;
+  mutable std::map<std::string, std::string, std::less<>> fragments_ SESAM_GUARDED_BY(mutex_);
 };
 
 }  // namespace sesam::web

@@ -6,18 +6,18 @@
 namespace sesam::web {
 
 Status HealthProbe::Get() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = now_();
   // A clock set back counts as stale, so the cache cannot outlive a jump.
   const bool fresh = have_ && now >= probed_at_ && now - probed_at_ < kFresh;
   if (fresh) return last_;
   if (probing_) {
     const std::uint64_t waiting_for = generation_ + 1;
-    done_.wait(lock, [&] { return generation_ >= waiting_for; });
+    while (generation_ < waiting_for) done_.Wait(mutex_);
     return last_;
   }
   probing_ = true;
-  lock.unlock();
+  lock.Unlock();
   Status status;
   try {
     status = directory_->Ping();
@@ -26,13 +26,13 @@ Status HealthProbe::Get() {
     status = InternalError("directory ping failed with an exception");
   }
   if (!status.ok()) log::Warning("healthz: directory unavailable: " + status.ToString());
-  lock.lock();
+  lock.Lock();
   last_ = std::move(status);
   probed_at_ = now_();
   have_ = true;
   probing_ = false;
   ++generation_;
-  done_.notify_all();
+  done_.NotifyAll();
   return last_;
 }
 

@@ -9,12 +9,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 
 #include "sesam/ldap/directory.h"
+#include "sesam/mutex.h"
 #include "sesam/status.h"
 
 namespace sesam::web {
@@ -34,13 +33,13 @@ class HealthProbe {
  private:
   ldap::Directory* directory_;
   std::function<Clock::time_point()> now_;
-  std::mutex mutex_;
-  std::condition_variable done_;
-  bool probing_ = false;
-  bool have_ = false;
-  std::uint64_t generation_ = 0;  // one more per finished ping
-  Clock::time_point probed_at_{};
-  Status last_ = Status::Ok();
+  Mutex mutex_;
+  CondVar done_;
+  bool probing_ SESAM_GUARDED_BY(mutex_) = false;
+  bool have_ SESAM_GUARDED_BY(mutex_) = false;
+  std::uint64_t generation_ SESAM_GUARDED_BY(mutex_) = 0;  // one more per finished ping
+  Clock::time_point probed_at_ SESAM_GUARDED_BY(mutex_){};
+  Status last_ SESAM_GUARDED_BY(mutex_) = Status::Ok();
 };
 
 }  // namespace sesam::web

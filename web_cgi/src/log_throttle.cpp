@@ -4,7 +4,7 @@
 namespace sesam::web {
 
 bool LogThrottle::Admit(Clock::time_point now, std::uint64_t& left_out) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   left_out = 0;
   if (!started_ || now - interval_start_ >= interval_) {
     started_ = true;

@@ -7,11 +7,11 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "sesam/log.h"
+#include "sesam/mutex.h"
 
 namespace sesam::web {
 
@@ -34,11 +34,11 @@ class LogThrottle {
   const std::string kind_;
   const unsigned per_interval_;
   const Clock::duration interval_;
-  std::mutex mutex_;
-  Clock::time_point interval_start_{};
-  bool started_ = false;
-  unsigned written_ = 0;
-  std::uint64_t left_out_ = 0;
+  Mutex mutex_;
+  Clock::time_point interval_start_ SESAM_GUARDED_BY(mutex_){};
+  bool started_ SESAM_GUARDED_BY(mutex_) = false;
+  unsigned written_ SESAM_GUARDED_BY(mutex_) = 0;
+  std::uint64_t left_out_ SESAM_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace sesam::web

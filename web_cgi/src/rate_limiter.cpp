@@ -50,7 +50,7 @@ long RateLimiter::Check(const ClientKey& key, Clock::time_point now) {
 long RateLimiter::Decide(const ClientKey& key, Clock::time_point now, bool count) {
   if (rate_.count == 0) return 0;  // 0/... switches the limit off
   const std::uint32_t slice = SliceOf(now);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (slice >= last_sweep_ + kSlices) Sweep(slice);
   auto found = entries_.find(key);
   if (found == entries_.end()) {
@@ -114,12 +114,12 @@ void RateLimiter::MakeRoom(std::uint32_t slice) {
 }
 
 std::size_t RateLimiter::size() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return entries_.size();
 }
 
 std::uint64_t RateLimiter::TakeEvicted() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return std::exchange(evicted_, 0);
 }
 

@@ -33,12 +33,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "client_ip.h"
 #include "sesam/config.h"
+#include "sesam/mutex.h"
 
 namespace sesam::web {
 
@@ -75,17 +75,17 @@ class RateLimiter {
   std::uint32_t SliceOf(Clock::time_point now) const;
   // Events of `entry` still in the window at slice `slice`.
   unsigned Live(Entry& entry, std::uint32_t slice) const;
-  void Sweep(std::uint32_t slice);
-  void MakeRoom(std::uint32_t slice);
+  void Sweep(std::uint32_t slice) SESAM_REQUIRES(mutex_);
+  void MakeRoom(std::uint32_t slice) SESAM_REQUIRES(mutex_);
 
   const std::string name_;
   const config::Rate rate_;
   const std::size_t max_clients_;
   const Clock::duration slice_;
-  std::mutex mutex_;
-  std::unordered_map<ClientKey, Entry, ClientKeyHash> entries_;
-  std::uint32_t last_sweep_ = 0;
-  std::uint64_t evicted_ = 0;
+  Mutex mutex_;
+  std::unordered_map<ClientKey, Entry, ClientKeyHash> entries_ SESAM_GUARDED_BY(mutex_);
+  std::uint32_t last_sweep_ SESAM_GUARDED_BY(mutex_) = 0;
+  std::uint64_t evicted_ SESAM_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace sesam::web

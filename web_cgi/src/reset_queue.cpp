@@ -49,7 +49,7 @@ void ResetQueue::Submit(ForgotRequest request) {
   std::string key = MergeKey(request);
   std::size_t dropped = 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ || queue_.size() >= capacity_) {
       dropped = ++dropped_;
     } else if (const auto waiting = waiting_.find(key); waiting != waiting_.end()) {
@@ -58,7 +58,7 @@ void ResetQueue::Submit(ForgotRequest request) {
     } else {
       queue_.push_back({key, std::move(request)});
       waiting_.emplace(std::move(key), &queue_.back().request);
-      wake_.notify_one();
+      wake_.NotifyOne();
       return;
     }
   }
@@ -71,22 +71,22 @@ void ResetQueue::Submit(ForgotRequest request) {
 }
 
 void ResetQueue::WaitIdle() {
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return queue_.empty() && busy_ == 0; });
+  MutexLock lock(mutex_);
+  while (!queue_.empty() || busy_ != 0) idle_.Wait(mutex_);
 }
 
 void ResetQueue::Shutdown(std::chrono::steady_clock::time_point deadline) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ && workers_.empty()) return;
     stopping_ = true;
     deadline_ = deadline;
   }
-  wake_.notify_all();
-  pace_.notify_all();
+  wake_.NotifyAll();
+  pace_.NotifyAll();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (!queue_.empty()) {
     log::Warning("shutdown: " + std::to_string(queue_.size()) +
                  " reset request(s) not handled before the deadline");
@@ -99,32 +99,36 @@ void ResetQueue::Work() {
   if (Status lowered = LowerThisThreadPriority(); !lowered.ok()) {
     log::Warning("reset worker keeps its CPU priority: " + lowered.ToString());
   }
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    while (!stopping_ && queue_.empty()) wake_.Wait(mutex_);
     if (queue_.empty() || (stopping_ && std::chrono::steady_clock::now() >= deadline_)) return;
     if (!stopping_) {
       // Each start takes the next free slot of the rate, over all workers.
       const auto now = std::chrono::steady_clock::now();
       const auto start = std::max(now, next_start_);
       next_start_ = start + interval_;
-      if (start > now) pace_.wait_until(lock, start, [this] { return stopping_; });
+      // Until the slot comes, or Shutdown; WaitUntil is false once `start` passed.
+      if (start > now) {
+        while (!stopping_ && pace_.WaitUntil(mutex_, start)) {
+        }
+      }
       if (queue_.empty()) continue;
     }
     waiting_.erase(queue_.front().merge_key);
     ForgotRequest request = std::move(queue_.front().request);
     queue_.pop_front();
     ++busy_;
-    lock.unlock();
+    lock.Unlock();
     try {
       (void)flow_.HandleForgot(request);
     } catch (const std::exception& error) {
       log::Error(std::string("reset request failed: internal error: ") + error.what());
     }
     WipeString(request.email);
-    lock.lock();
+    lock.Lock();
     --busy_;
-    if (queue_.empty() && busy_ == 0) idle_.notify_all();
+    if (queue_.empty() && busy_ == 0) idle_.NotifyAll();
   }
 }
 

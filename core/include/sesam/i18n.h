@@ -11,13 +11,13 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "sesam/mutex.h"
 #include "sesam/status.h"
 
 // Marks a string literal for xgettext (keyword N_) without translating it.
@@ -55,8 +55,8 @@ class Translations {
 
  private:
   std::string localedir_;
-  std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<Catalog>, std::less<>> loaded_;
+  Mutex mutex_;
+  std::map<std::string, std::unique_ptr<Catalog>, std::less<>> loaded_ SESAM_GUARDED_BY(mutex_);
 };
 
 // Where the catalogs are installed; SESAM_LOCALEDIR in the environment overrides it

@@ -80,9 +80,9 @@ class FsIdentity {
 // One environment per directory (device and inode: two spellings of a path
 // are one directory) and process.
 struct Registry {
-  std::mutex mutex;
-  pid_t pid = 0;
-  std::map<std::pair<dev_t, ino_t>, std::weak_ptr<Env>> envs;
+  Mutex mutex;
+  pid_t pid SESAM_GUARDED_BY(mutex) = 0;
+  std::map<std::pair<dev_t, ino_t>, std::weak_ptr<Env>> envs SESAM_GUARDED_BY(mutex);
 };
 
 Registry& TheRegistry() {
@@ -225,12 +225,12 @@ Result<Txn> Env::Begin(unsigned flags) {
 }
 
 std::string Env::sweep_next() const {
-  const std::lock_guard lock(sweep_mutex_);
+  const MutexLock lock(sweep_mutex_);
   return sweep_next_;
 }
 
 void Env::set_sweep_next(std::string key) {
-  const std::lock_guard lock(sweep_mutex_);
+  const MutexLock lock(sweep_mutex_);
   sweep_next_ = std::move(key);
 }
 
@@ -243,7 +243,7 @@ Result<std::shared_ptr<Env>> AcquireEnv(const std::string& dir, OpenMode mode,
                          " yet: sesam-fcgi creates data.mdb there when it first counts");
   }
   Registry& registry = TheRegistry();
-  const std::lock_guard lock(registry.mutex);
+  const MutexLock lock(registry.mutex);
   if (registry.pid != getpid()) {
     // Forked: the parent's environments are not ours.
     registry.envs.clear();

@@ -9,11 +9,11 @@
 #include <sys/types.h>
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "sesam/mutex.h"
 #include "sesam/state_store.h"
 #include "sesam/status.h"
 
@@ -80,8 +80,8 @@ class Env {
   MDB_dbi dbi_;
   OpenMode mode_;
   pid_t pid_;  // the process that opened it: a forked child must not close it
-  mutable std::mutex sweep_mutex_;
-  std::string sweep_next_;
+  mutable Mutex sweep_mutex_;
+  std::string sweep_next_ SESAM_GUARDED_BY(sweep_mutex_);
 };
 
 // The environment of `dir` for this process, opened on first use. See

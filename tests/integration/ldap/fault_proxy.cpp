@@ -118,7 +118,7 @@ FaultProxy::~FaultProxy() {
 }
 
 void FaultProxy::Arm(Fault fault, When when, Recovery recovery) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   armed_ = true;
   fault_ = fault;
   when_ = when;
@@ -126,7 +126,7 @@ void FaultProxy::Arm(Fault fault, When when, Recovery recovery) {
 }
 
 void FaultProxy::Recover() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (!down_) return;
   const std::string command = control_ + (fault_ == Fault::kPause ? " resume" : " start");
   if (std::system(command.c_str()) != 0) throw std::runtime_error("proxy: " + command + " failed");
@@ -136,7 +136,7 @@ void FaultProxy::Recover() {
 void FaultProxy::Fire() {
   Recovery recovery;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     const std::string command = control_ + (fault_ == Fault::kPause ? " pause" : " kill");
     if (std::system(command.c_str()) != 0) std::abort();
     down_ = true;
@@ -180,7 +180,7 @@ bool FaultProxy::FromClient(Pair& pair) {
     bool fire = false;
     When when = When::kBefore;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (armed_ && IsPasswordWrite(message)) {
         armed_ = false;
         fire = true;

@@ -20,10 +20,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "sesam/mutex.h"
 
 namespace sesam::testing {
 
@@ -71,12 +72,12 @@ class FaultProxy {
   std::vector<Pair> pairs_;
   std::thread thread_;
   std::thread recovery_;
-  std::mutex mutex_;  // guards armed_, fault_, when_, recovery_mode_, down_
-  bool armed_ = false;
-  Fault fault_ = Fault::kPause;
-  When when_ = When::kBefore;
-  Recovery recovery_mode_ = Recovery::kSoon;
-  bool down_ = false;
+  Mutex mutex_;
+  bool armed_ SESAM_GUARDED_BY(mutex_) = false;
+  Fault fault_ SESAM_GUARDED_BY(mutex_) = Fault::kPause;
+  When when_ SESAM_GUARDED_BY(mutex_) = When::kBefore;
+  Recovery recovery_mode_ SESAM_GUARDED_BY(mutex_) = Recovery::kSoon;
+  bool down_ SESAM_GUARDED_BY(mutex_) = false;
   std::atomic<bool> fired_{false};
 };
 

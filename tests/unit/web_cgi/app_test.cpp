@@ -8,7 +8,7 @@
 
 #include <atomic>
 #include <cstdio>
-#include <mutex>
+
 #include <optional>
 #include <regex>
 #include <thread>
@@ -17,6 +17,7 @@
 #include "fakes/fake_directory.h"
 #include "fakes/fake_mailer.h"
 #include "fakes/fake_state_store.h"
+#include "sesam/mutex.h"
 #include "sesam/web/local_time.h"
 
 // Last: CppUTest redefines operator new for the code that follows.
@@ -92,8 +93,17 @@ struct Stack {
   }
 
   token::Clock::time_point Now() const {
-    const std::lock_guard lock(clock_mutex);
+    const MutexLock lock(clock_mutex);
     return (frozen ? *frozen : token::Clock::now()) + skew;
+  }
+  // The clock is read by the reset queue's workers too: set it under the lock.
+  void AddSkew(std::chrono::seconds by) {
+    const MutexLock lock(clock_mutex);
+    skew += by;
+  }
+  void Freeze() {
+    const MutexLock lock(clock_mutex);
+    frozen = token::Clock::now();
   }
 
   Response Send(const std::string& method, const std::string& target, const std::string& body = "",
@@ -168,9 +178,10 @@ struct Stack {
   std::optional<ResetFlow> flow;
   std::optional<ResetQueue> queue;
   std::optional<App> app;
-  std::chrono::seconds skew{0};
-  mutable std::mutex clock_mutex;
-  std::optional<token::Clock::time_point> frozen;  // the clock stands still when set
+  mutable Mutex clock_mutex;
+  std::chrono::seconds skew SESAM_GUARDED_BY(clock_mutex){0};
+  // the clock stands still when set
+  std::optional<token::Clock::time_point> frozen SESAM_GUARDED_BY(clock_mutex);
   std::string remote_addr = "192.0.2.10";
 };
 
@@ -636,7 +647,7 @@ TEST(App, ExpiredOrTamperedLinksAre410) {
   LONGS_EQUAL(410, stack->Send("GET", tampered).status);
   LONGS_EQUAL(410, stack->Send("GET", "/sesam/otp/eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.").status);
   LONGS_EQUAL(410, stack->Send("GET", link + ".extra").status);
-  stack->skew = std::chrono::minutes(11);  // the default lifetime is 10 minutes
+  stack->AddSkew(std::chrono::minutes(11));  // the default lifetime is 10 minutes
   LONGS_EQUAL(410, stack->Send("GET", link).status);
 }
 
@@ -655,7 +666,7 @@ TEST(App, DirectoryDownIs503AndWritesNothing) {
   LONGS_EQUAL(503, post.status);
   LONGS_EQUAL(503, stack->Send("GET", "/sesam/healthz").status);
   stack->directory.SetDown(false);
-  stack->skew += std::chrono::seconds(1);  // healthz keeps its answer for a second
+  stack->AddSkew(std::chrono::seconds(1));  // healthz keeps its answer for a second
   LONGS_EQUAL(200, stack->Send("GET", "/sesam/healthz").status);
   STRCMP_EQUAL("Oud-Wachtwoord-1", stack->directory.Password("jan.selle").c_str());
 }
@@ -762,7 +773,7 @@ TEST(App, PolicyJsonAndStaticFiles) {
 }
 
 TEST(App, HealthzPingsAtMostOncePerSecondWhateverTheLoad) {
-  stack->frozen = token::Clock::now();
+  stack->Freeze();
   stack->directory.HoldPings();
   std::atomic<int> answered{0};
   std::vector<std::thread> threads;
@@ -783,7 +794,7 @@ TEST(App, HealthzPingsAtMostOncePerSecondWhateverTheLoad) {
   // down shows then, not before.
   stack->directory.SetDown(true);
   LONGS_EQUAL(200, stack->Send("GET", "/sesam/healthz").status);
-  stack->skew += std::chrono::seconds(1);
+  stack->AddSkew(std::chrono::seconds(1));
   LONGS_EQUAL(503, stack->Send("GET", "/sesam/healthz").status);
   LONGS_EQUAL(503, stack->Send("GET", "/sesam/healthz").status);
   LONGS_EQUAL(2, stack->directory.ping_calls());

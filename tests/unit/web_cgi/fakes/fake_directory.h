@@ -5,21 +5,20 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "sesam/ldap/directory.h"
+#include "sesam/mutex.h"
 
 namespace sesam::testing {
 
 class FakeDirectory : public ldap::Directory {
  public:
   void Add(ldap::Account account, std::string password) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     account.password_state = "state-" + std::to_string(++stamp_);
     passwords_[account.username] = std::move(password);
     accounts_[account.username] = std::move(account);
@@ -30,54 +29,54 @@ class FakeDirectory : public ldap::Directory {
   // kPasswordUnconfirmed); the password is written only when `lands`.
   enum class Lands { kNo, kYes };
   void LoseNextWrite(std::string_view reason, Lands lands) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     lost_reason_ = reason;
     lost_lands_ = lands;
   }
   std::string Password(const std::string& username) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return passwords_[username];
   }
   // A change by another path (passwd, the admin): kills outstanding links.
   void ChangeElsewhere(const std::string& username, const std::string& password) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     passwords_[username] = password;
     accounts_[username].password_state = "state-" + std::to_string(++stamp_);
   }
   // While held, FindAccount waits (a slow directory): lets a test keep the
   // reset worker busy. `finds_waiting` counts the calls waiting at the gate.
   void HoldFinds() {
-    std::lock_guard lock(gate_mutex_);
+    MutexLock lock(gate_mutex_);
     held_ = true;
   }
   void ReleaseFinds() {
     {
-      std::lock_guard lock(gate_mutex_);
+      MutexLock lock(gate_mutex_);
       held_ = false;
     }
-    gate_.notify_all();
+    gate_.NotifyAll();
   }
   int finds_waiting() {
-    std::lock_guard lock(gate_mutex_);
+    MutexLock lock(gate_mutex_);
     return waiting_;
   }
   int set_password_calls() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return set_password_calls_;
   }
   int find_calls() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return find_calls_;
   }
 
   Result<ldap::Account> FindAccount(std::string_view username) override {
     {
-      std::unique_lock gate_lock(gate_mutex_);
+      MutexLock gate_lock(gate_mutex_);
       ++waiting_;
-      gate_.wait(gate_lock, [this] { return !held_; });
+      while (held_) gate_.Wait(gate_mutex_);
       --waiting_;
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     ++find_calls_;
     if (down_) return UnavailableError("fake directory is down");
     const auto found = accounts_.find(std::string(username));
@@ -85,7 +84,7 @@ class FakeDirectory : public ldap::Directory {
     return found->second;
   }
   Result<ldap::Account> FindAccountByUuid(std::string_view uuid) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (down_) return UnavailableError("fake directory is down");
     for (const auto& [name, account] : accounts_) {
       if (account.entry_uuid == uuid) return account;
@@ -94,7 +93,7 @@ class FakeDirectory : public ldap::Directory {
   }
   Result<std::string> BeginResetRound(const ldap::Account& account, const config::Rate& limit,
                                       std::chrono::system_clock::time_point now) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (down_) return UnavailableError("fake directory is down");
     auto& rounds = rounds_[account.username];
     std::erase_if(rounds, [&](const auto& round) { return now - round.second >= limit.window; });
@@ -107,7 +106,7 @@ class FakeDirectory : public ldap::Directory {
     return id;
   }
   Status CancelResetRound(const ldap::Account& account, std::string_view round_id) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (down_) return UnavailableError("fake directory is down");
     ++cancel_calls_;
     std::erase_if(rounds_[account.username],
@@ -116,7 +115,7 @@ class FakeDirectory : public ldap::Directory {
     return Status::Ok();
   }
   Status ClearResetRounds(const ldap::Account& account) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (down_) return UnavailableError("fake directory is down");
     rounds_[account.username].clear();
     SyncRounds(account.username);
@@ -124,27 +123,27 @@ class FakeDirectory : public ldap::Directory {
   }
   // Rounds recorded for `username` (the limit's window not applied).
   std::size_t rounds(const std::string& username) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return rounds_[username].size();
   }
   int cancel_calls() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return cancel_calls_;
   }
   // An administrator disables (or enables) the account.
   void SetDisabled(const std::string& username, bool disabled) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     accounts_[username].disabled = disabled;
     accounts_[username].disabled_by = disabled ? "nsAccountLock: TRUE" : "";
   }
   // An administrator changes the account's co-account addresses.
   void SetCoAccountAddresses(const std::string& username, std::vector<std::string> addresses) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     accounts_[username].coaccount_addresses = std::move(addresses);
   }
   Status SetPassword(const ldap::Account& account, const SecretString& password,
                      std::string_view expected_state) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     ++set_password_calls_;
     if (down_) return UnavailableError("fake directory is down");
     auto& stored = accounts_[account.username];
@@ -163,37 +162,37 @@ class FakeDirectory : public ldap::Directory {
   // While held, Ping waits (a slow directory): lets a test pile up healthz
   // requests behind one ping. `pings_waiting` counts the calls at the gate.
   void HoldPings() {
-    std::lock_guard lock(gate_mutex_);
+    MutexLock lock(gate_mutex_);
     pings_held_ = true;
   }
   void ReleasePings() {
     {
-      std::lock_guard lock(gate_mutex_);
+      MutexLock lock(gate_mutex_);
       pings_held_ = false;
     }
-    gate_.notify_all();
+    gate_.NotifyAll();
   }
   int pings_waiting() {
-    std::lock_guard lock(gate_mutex_);
+    MutexLock lock(gate_mutex_);
     return pings_waiting_;
   }
   int ping_calls() {
-    std::lock_guard lock(gate_mutex_);
+    MutexLock lock(gate_mutex_);
     return ping_calls_;
   }
   Status Ping() override {
     {
-      std::unique_lock gate_lock(gate_mutex_);
+      MutexLock gate_lock(gate_mutex_);
       ++ping_calls_;
       ++pings_waiting_;
-      gate_.wait(gate_lock, [this] { return !pings_held_; });
+      while (pings_held_) gate_.Wait(gate_mutex_);
       --pings_waiting_;
     }
     return down_ ? UnavailableError("down") : Status::Ok();
   }
 
  private:
-  void SyncRounds(const std::string& username) {
+  void SyncRounds(const std::string& username) SESAM_REQUIRES(mutex_) {
     auto& times = accounts_[username].reset_rounds;
     times.clear();
     for (const auto& round : rounds_[username]) {
@@ -203,26 +202,25 @@ class FakeDirectory : public ldap::Directory {
     }
   }
 
-  std::mutex gate_mutex_;
-  std::condition_variable gate_;
-  bool held_ = false;
-  int waiting_ = 0;
-  bool pings_held_ = false;
-  int pings_waiting_ = 0;
-  int ping_calls_ = 0;
-  std::mutex mutex_;
+  Mutex gate_mutex_;
+  CondVar gate_;
+  bool held_ SESAM_GUARDED_BY(gate_mutex_) = false;
+  int waiting_ SESAM_GUARDED_BY(gate_mutex_) = 0;
+  bool pings_held_ SESAM_GUARDED_BY(gate_mutex_) = false;
+  int pings_waiting_ SESAM_GUARDED_BY(gate_mutex_) = 0;
+  int ping_calls_ SESAM_GUARDED_BY(gate_mutex_) = 0;
+  Mutex mutex_;
   std::atomic<bool> down_ = false;
-  std::string lost_reason_;
-  Lands lost_lands_ = Lands::kNo;
-  int stamp_ = 0;
-  int set_password_calls_ = 0;
-  int find_calls_ = 0;
-  std::map<std::string, ldap::Account> accounts_;
-  std::map<std::string, std::string> passwords_;
-  int cancel_calls_ = 0;
-  std::map<std::string,
-           std::vector<std::pair<std::string, std::chrono::system_clock::time_point>>>
-      rounds_;
+  std::string lost_reason_ SESAM_GUARDED_BY(mutex_);
+  Lands lost_lands_ SESAM_GUARDED_BY(mutex_) = Lands::kNo;
+  int stamp_ SESAM_GUARDED_BY(mutex_) = 0;
+  int set_password_calls_ SESAM_GUARDED_BY(mutex_) = 0;
+  int find_calls_ SESAM_GUARDED_BY(mutex_) = 0;
+  std::map<std::string, ldap::Account> accounts_ SESAM_GUARDED_BY(mutex_);
+  std::map<std::string, std::string> passwords_ SESAM_GUARDED_BY(mutex_);
+  int cancel_calls_ SESAM_GUARDED_BY(mutex_) = 0;
+  std::map<std::string, std::vector<std::pair<std::string, std::chrono::system_clock::time_point>>>
+      rounds_ SESAM_GUARDED_BY(mutex_);
 };
 
 }  // namespace sesam::testing

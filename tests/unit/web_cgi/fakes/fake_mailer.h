@@ -2,9 +2,9 @@
 // A Mailer that keeps what it is given, for unit tests.
 #pragma once
 
-#include <mutex>
 #include <vector>
 
+#include "sesam/mutex.h"
 #include "sesam/web/mail.h"
 
 namespace sesam::testing {
@@ -12,19 +12,19 @@ namespace sesam::testing {
 class FakeMailer : public web::Mailer {
  public:
   Status Enqueue(web::MailMessage message) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     messages_.push_back(std::move(message));
     return Status::Ok();
   }
   void Shutdown(std::chrono::steady_clock::time_point) override {}
   std::vector<web::MailMessage> Take() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return std::exchange(messages_, {});
   }
 
  private:
-  std::mutex mutex_;
-  std::vector<web::MailMessage> messages_;
+  Mutex mutex_;
+  std::vector<web::MailMessage> messages_ SESAM_GUARDED_BY(mutex_);
 };
 
 }  // namespace sesam::testing

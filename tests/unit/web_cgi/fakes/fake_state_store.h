@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "sesam/mutex.h"
 #include "sesam/state_store.h"
 
 namespace sesam::testing {
@@ -17,12 +17,12 @@ namespace sesam::testing {
 class FakeStateStore : public state::Store {
  public:
   void SetBroken(bool broken) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     broken_ = broken;
   }
   // Every key ever written (the tests check that no address is a key).
   std::vector<std::string> Keys() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     std::vector<std::string> keys;
     for (const auto& [key, events] : events_) keys.push_back(key);
     return keys;
@@ -31,7 +31,7 @@ class FakeStateStore : public state::Store {
   Result<std::vector<state::Event>> Admit(std::string_view key, unsigned limit,
                                           std::chrono::seconds window, std::int64_t now,
                                           std::string_view id) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (broken_) return PermissionDeniedError("fake store: not writable");
     auto& events = events_[std::string(key)];
     std::erase_if(events, [&](const state::Event& e) { return e.at <= now - window.count(); });
@@ -42,14 +42,14 @@ class FakeStateStore : public state::Store {
     return events;
   }
   Status Remove(std::string_view key, std::string_view id) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (broken_) return PermissionDeniedError("fake store: not writable");
     std::erase_if(events_[std::string(key)], [&](const state::Event& e) { return e.id == id; });
     return Status::Ok();
   }
   Result<std::vector<state::Event>> Events(std::string_view key, std::chrono::seconds window,
                                            std::int64_t now) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (broken_) return PermissionDeniedError("fake store: not readable");
     std::vector<state::Event> out;
     for (const auto& e : events_[std::string(key)]) {
@@ -58,17 +58,20 @@ class FakeStateStore : public state::Store {
     return out;
   }
   Status Clear(std::string_view key) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (broken_) return PermissionDeniedError("fake store: not writable");
     events_.erase(std::string(key));
     return Status::Ok();
   }
-  Status Check() override { return broken_ ? PermissionDeniedError("broken") : Status::Ok(); }
+  Status Check() override {
+    MutexLock lock(mutex_);
+    return broken_ ? PermissionDeniedError("broken") : Status::Ok();
+  }
 
  private:
-  std::mutex mutex_;
-  bool broken_ = false;
-  std::map<std::string, std::vector<state::Event>> events_;
+  Mutex mutex_;
+  bool broken_ SESAM_GUARDED_BY(mutex_) = false;
+  std::map<std::string, std::vector<state::Event>> events_ SESAM_GUARDED_BY(mutex_);
 };
 
 }  // namespace sesam::testing

@@ -17,11 +17,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -31,6 +29,7 @@
 #include "sesam/config.h"
 #include "sesam/i18n.h"
 #include "sesam/ldap/directory.h"
+#include "sesam/mutex.h"
 #include "sesam/token.h"
 #include "sesam/web/mail.h"
 #include "sesam/web/mail_limits.h"
@@ -153,21 +152,25 @@ class ResetQueue {
   ResetFlow& flow_;
   const std::size_t capacity_;
   const std::chrono::steady_clock::duration interval_;  // between two starts
-  std::chrono::steady_clock::time_point next_start_{};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable pace_;  // only Shutdown cuts a paced wait short
-  std::condition_variable idle_;
+  Mutex mutex_;
+  std::chrono::steady_clock::time_point next_start_ SESAM_GUARDED_BY(mutex_){};
+  CondVar wake_;
+  CondVar pace_;  // only Shutdown cuts a paced wait short
+  CondVar idle_;
   struct Waiting {
     std::string merge_key;  // what identical requests share (reset_queue.cpp, MergeKey)
     ForgotRequest request;
   };
-  std::deque<Waiting> queue_;  // push_back/pop_front keep element addresses
-  std::unordered_map<std::string, ForgotRequest*> waiting_;  // merge_key -> queued request
-  std::size_t busy_ = 0;
-  std::size_t dropped_ = 0;
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  // push_back/pop_front keep element addresses
+  std::deque<Waiting> queue_ SESAM_GUARDED_BY(mutex_);
+  // merge_key -> queued request
+  std::unordered_map<std::string, ForgotRequest*> waiting_ SESAM_GUARDED_BY(mutex_);
+  std::size_t busy_ SESAM_GUARDED_BY(mutex_) = 0;
+  std::size_t dropped_ SESAM_GUARDED_BY(mutex_) = 0;
+  bool stopping_ SESAM_GUARDED_BY(mutex_) = false;
+  std::chrono::steady_clock::time_point deadline_ SESAM_GUARDED_BY(mutex_) =
+      std::chrono::steady_clock::time_point::max();
+  // Set by the constructor, joined and cleared by Shutdown: the owner's thread only.
   std::vector<std::thread> workers_;
 };
 
