@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (body > sesam::web::kMaxBodyBytes || (body > 0 && request.method != "POST")) std::abort();
 
   static const sesam::web::ProxyList proxies({"127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"});
-  const sesam::web::ClientAddress client = sesam::web::ClientIp(
-      proxies, request.remote_addr, request.forwarded_for, request.forwarded);
+  const sesam::web::ClientAddress client =
+      sesam::web::ClientIp(proxies, request.remote_addr, request.forwarded_for, request.forwarded);
   (void)sesam::web::ClientKeyOf(client.address);
   static const std::vector<std::string> languages = {"nl", "fr", "en"};
   const auto query = sesam::web::ParseForm(request.query, {"lang", "return", "token"},
@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string chosen =
       sesam::web::ChooseLanguage(lang, request.accept_language, languages, "nl");
   if (chosen != "nl" && chosen != "fr" && chosen != "en") std::abort();
-  (void)sesam::web::AllowedReturnUrl(return_url, {"https://school.example/", "https://intra.example"});
+  (void)sesam::web::AllowedReturnUrl(return_url,
+                                     {"https://school.example/", "https://intra.example"});
   (void)sesam::web::CookieValue(request.cookie, "sesam_csrf");
   return 0;
 }

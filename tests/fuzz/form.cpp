@@ -16,9 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FuzzedDataProvider input(data, size);
   const int mode = input.ConsumeIntegralInRange(0, 2);
   const std::string text = input.ConsumeRemainingBytesAsString();
-  static const std::vector<std::string_view> allowed = {"username", "password", "password2",
-                                                        "csrf",     "token",    "lang",
-                                                        "return",   "otp"};
+  static const std::vector<std::string_view> allowed = {"username", "password", "password2", "csrf",
+                                                        "token",    "lang",     "return",    "otp"};
   if (mode == 0) {
     (void)sesam::web::ParseForm(text, allowed, sesam::web::UnknownFields::kReject);
     (void)sesam::web::ParseForm(text, allowed, sesam::web::UnknownFields::kIgnore);

@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       while (input.remaining_bytes() > 0 && values.size() < 16) {
         values.push_back(input.ConsumeRandomLengthString(64));
       }
-      const auto exclude = std::vector<std::string>(values.begin(), values.begin() + values.size() / 2);
+      const auto exclude =
+          std::vector<std::string>(values.begin(), values.begin() + values.size() / 2);
       (void)ldap::NormalizeAddresses(values, exclude);
       (void)ldap::PasswordState(values, exclude.empty() ? "" : exclude.front());
       break;

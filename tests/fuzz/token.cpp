@@ -43,8 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string header = input.ConsumeBool() ? std::string(R"({"alg":"HS256","typ":"JWT"})")
                                                    : input.ConsumeRandomLengthString(64);
     const std::string payload = input.ConsumeRemainingBytesAsString();
-    token = sesam::crypto::Base64UrlEncode(header) + "." +
-            sesam::crypto::Base64UrlEncode(payload);
+    token = sesam::crypto::Base64UrlEncode(header) + "." + sesam::crypto::Base64UrlEncode(payload);
     token += "." + sesam::crypto::Base64UrlEncode(
                        sesam::crypto::HmacSha256(sesam::SecretString(kKey), token));
   }
@@ -60,9 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // subject, so that a longer number or a U+FFFD cannot push it past the
     // size limit).
     if (claims->subject.size() < 1024 &&
-        !TheSigner()
-             .Verify(TheSigner().Issue(*claims, now, std::chrono::seconds(60)), now)
-             .ok()) {
+        !TheSigner().Verify(TheSigner().Issue(*claims, now, std::chrono::seconds(60)), now).ok()) {
       std::abort();
     }
   }
