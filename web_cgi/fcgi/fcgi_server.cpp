@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "request_params.h"
 #include "sesam/log.h"
 #include "sesam/mutex.h"
 #include "sesam/secret_string.h"
@@ -48,38 +49,15 @@ class AcceptedRequest {
   FCGX_Request& request_;
 };
 
-std::string Param(const FCGX_Request& request, const char* name) {
-  const char* value = FCGX_GetParam(name, request.envp);
-  return value ? value : "";
-}
-
 // Fills `request`, which the caller owns and wipes (its body is a secret).
 void ReadRequest(FCGX_Request& fcgx, Request& request) {
-  request.method = Param(fcgx, "REQUEST_METHOD");
-  std::string uri = Param(fcgx, "REQUEST_URI");
-  if (uri.empty()) uri = Param(fcgx, "SCRIPT_NAME") + Param(fcgx, "PATH_INFO");
-  const auto question = uri.find('?');
-  request.path = uri.substr(0, question);
-  request.query = Param(fcgx, "QUERY_STRING");
-  request.content_type = Param(fcgx, "CONTENT_TYPE");
-  request.cookie = Param(fcgx, "HTTP_COOKIE");
-  request.accept_language = Param(fcgx, "HTTP_ACCEPT_LANGUAGE");
-  request.forwarded_for = Param(fcgx, "HTTP_X_FORWARDED_FOR");
-  request.forwarded = Param(fcgx, "HTTP_FORWARDED");
-  request.remote_addr = Param(fcgx, "REMOTE_ADDR");
-  if (request.method == "POST") {
-    const std::string length_text = Param(fcgx, "CONTENT_LENGTH");
-    const unsigned long length = std::strtoul(length_text.c_str(), nullptr, 10);
-    if (length > kMaxBodyBytes) {
-      request.body_too_large = true;
-    } else {
-      // Sized once before the read (a shrink keeps the buffer), so the body
-      // is never reallocated and left behind in freed memory; Serve wipes it.
-      request.body.resize(length);
-      const int got = FCGX_GetStr(request.body.data(), static_cast<int>(length), fcgx.in);
-      request.body.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-    }
-  }
+  const std::size_t length = RequestFromParams(fcgx.envp, request);
+  if (length == 0) return;
+  // Sized once before the read (a shrink keeps the buffer), so the body
+  // is never reallocated and left behind in freed memory; Serve wipes it.
+  request.body.resize(length);
+  const int got = FCGX_GetStr(request.body.data(), static_cast<int>(length), fcgx.in);
+  request.body.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
 }
 
 void WriteResponse(FCGX_Request& fcgx, const Request& request, const Response& response) {

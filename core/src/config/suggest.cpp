@@ -35,6 +35,11 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string_vi
   std::string_view best;
   std::size_t best_distance = limit + 1;
   for (std::string_view candidate : candidates) {
+    // The distance is at least the difference in length: such a candidate
+    // cannot win, and a long unknown key (a pasted line) costs no table.
+    const std::size_t gap = word.size() > candidate.size() ? word.size() - candidate.size()
+                                                           : candidate.size() - word.size();
+    if (gap >= best_distance) continue;
     const std::size_t distance = TypoDistance(word, candidate);
     if (distance < best_distance) {
       best = candidate;
