@@ -28,7 +28,7 @@ Result<std::unique_ptr<MailSide>> OpenLimitsSide(const config::Config& config) {
 }
 
 Result<std::unique_ptr<MailSide>> OpenMailSide(const config::Config& config,
-                                                const std::string& datadir) {
+                                               const std::string& datadir) {
   SESAM_ASSIGN_OR_RETURN(auto side, OpenLimitsSide(config));
   SESAM_ASSIGN_OR_RETURN(web::Templates templates, web::Templates::Load(datadir + "/templates"));
   side->templates.emplace(std::move(templates));
@@ -49,11 +49,10 @@ std::string DescribeWindow(config::Duration window) {
 std::string DescribeRounds(const ldap::Account& account, const config::Rate& limit,
                            std::chrono::system_clock::time_point now) {
   const web::RoundUsage usage = web::AccountRounds(account, limit, now);
-  std::string out = std::to_string(usage.used) + " reset round(s) in the last " +
-                    DescribeWindow(limit.window);
+  std::string out =
+      std::to_string(usage.used) + " reset round(s) in the last " + DescribeWindow(limit.window);
   if (limit.count == 0) return out + " (no account_limit)";
-  out += " of " + std::to_string(limit.count) + " allowed; " + std::to_string(usage.left) +
-         " left";
+  out += " of " + std::to_string(limit.count) + " allowed; " + std::to_string(usage.left) + " left";
   if (usage.next) {
     const web::LocalTime at = web::FormatLocalTime(*usage.next);
     out += "; the next is allowed at " + at.date + " " + at.time;

@@ -38,7 +38,7 @@ struct MailSide {
 
 // Everything or the first error. `datadir` holds templates/.
 Result<std::unique_ptr<MailSide>> OpenMailSide(const config::Config& config,
-                                                const std::string& datadir);
+                                               const std::string& datadir);
 
 // Only the key and the store (no mail): for `sesam limits` and `lookup`.
 Result<std::unique_ptr<MailSide>> OpenLimitsSide(const config::Config& config);

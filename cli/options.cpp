@@ -37,7 +37,8 @@ ParsedOptions ParseOptions(Args args, const std::vector<OptionSpec>& specs) {
       continue;
     }
     const auto equals = arg.find('=');
-    const std::string_view name = arg.substr(2, equals == std::string_view::npos ? arg.npos : equals - 2);
+    const std::string_view name =
+        arg.substr(2, equals == std::string_view::npos ? arg.npos : equals - 2);
     const OptionSpec* spec = nullptr;
     for (const auto& candidate : specs) {
       if (candidate.name == name) spec = &candidate;

@@ -44,8 +44,8 @@ void PrintJson(const ldap::Account& account, const config::Rate& limit) {
       web::AccountRounds(account, limit, std::chrono::system_clock::now());
   nlohmann::json next = nullptr;
   if (rounds.next) {
-    next = std::chrono::duration_cast<std::chrono::seconds>(rounds.next->time_since_epoch())
-               .count();
+    next =
+        std::chrono::duration_cast<std::chrono::seconds>(rounds.next->time_since_epoch()).count();
   }
   nlohmann::json addresses = nlohmann::json::array();
   for (const auto& address : account.own_addresses) {

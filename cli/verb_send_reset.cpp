@@ -48,8 +48,7 @@ int RunSendReset(Args args) {
   }
   const std::string language = options.Value("lang").value_or(config->web.default_language);
   if (config->web.base_url.empty()) return Refused("[web] base_url is not set");
-  auto side =
-      OpenMailSide(*config, options.Value("datadir").value_or(std::string(SESAM_DATADIR)));
+  auto side = OpenMailSide(*config, options.Value("datadir").value_or(std::string(SESAM_DATADIR)));
   if (!side.ok()) return Refused(side.status().ToString());
   auto directory = ldap::MakeLdapDirectory(config->ldap);
   if (!directory.ok()) return Refused(directory.status().ToString());
@@ -65,8 +64,8 @@ int RunSendReset(Args args) {
     log::Warning("helpdesk reset for user '" + username +
                  "': the state store cannot count recipients: " + mail.store_error.ToString());
   }
-  web::ResetFlowDeps deps{&*config, directory->get(), mail.mailer.get(), &*mail.signer,
-                          &mail.translations, &*mail.templates};
+  web::ResetFlowDeps deps{&*config,      directory->get(),   mail.mailer.get(),
+                          &*mail.signer, &mail.translations, &*mail.templates};
   deps.recipients = mail.recipients.get();
   web::ResetFlow flow(std::move(deps));
   auto sent = flow.SendLinks(*account, language, web::AccountLimit::kIgnore);
@@ -80,12 +79,12 @@ int RunSendReset(Args args) {
   log::Info("helpdesk reset for user '" + username + "': mailed " + std::to_string(sent->queued) +
             " address(es), " + std::to_string(sent->skipped) +
             " skipped at recipient_limit; account_limit ignored (helpdesk override)");
-  std::printf("sesam: sent a reset link to %d address(es) of %s\n", sent->queued,
-              username.c_str());
+  std::printf("sesam: sent a reset link to %d address(es) of %s\n", sent->queued, username.c_str());
   if (sent->skipped > 0) {
-    std::printf("sesam: %d address(es) skipped: they reached [web] recipient_limit "
-                "(see: sesam limits %s)\n",
-                sent->skipped, username.c_str());
+    std::printf(
+        "sesam: %d address(es) skipped: they reached [web] recipient_limit "
+        "(see: sesam limits %s)\n",
+        sent->skipped, username.c_str());
   }
   if (!sent->counted) {
     std::printf("sesam: warning: the messages were not counted: %s\n",

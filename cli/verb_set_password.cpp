@@ -114,8 +114,8 @@ int RunSetPassword(Args args) {
   for (const std::string* name : {&account->given_name, &account->surname}) {
     if (!name->empty()) context.names.push_back(*name);
   }
-  const policy::Verdict verdict = engine.Check(
-      password->view(), context, translations.For(i18n::LanguageFromEnvironment()));
+  const policy::Verdict verdict =
+      engine.Check(password->view(), context, translations.For(i18n::LanguageFromEnvironment()));
   if (!verdict.accepted) {
     PrintVerdict(verdict);
     return kExitRefused;
@@ -133,8 +133,8 @@ int RunSetPassword(Args args) {
     return kExitRefused;
   }
   if (!written.ok()) {
-    log::Warning("set-password: password of '" + account->username + "' not changed: " +
-                 written.ToString());
+    log::Warning("set-password: password of '" + account->username +
+                 "' not changed: " + written.ToString());
     if (const char* refusal = DirectoryRefusal(written)) {
       std::fprintf(stderr, "sesam set-password: %s (%s)\n", refusal, written.message().c_str());
       return kExitRefused;
@@ -152,12 +152,11 @@ int RunSetPassword(Args args) {
     return kExitOk;
   }
   web::ChangeNotifier notifier(web::ChangeNotifierDeps{&*loaded, (*mail)->mailer.get(),
-                                                       &(*mail)->translations,
-                                                       &*(*mail)->templates,
+                                                       &(*mail)->translations, &*(*mail)->templates,
                                                        (*mail)->recipients.get()});
-  const int notified = notifier.Notify(*account, web::ChangeVia::kHelpdesk,
-                                       loaded->web.default_language,
-                                       std::chrono::system_clock::now());
+  const int notified =
+      notifier.Notify(*account, web::ChangeVia::kHelpdesk, loaded->web.default_language,
+                      std::chrono::system_clock::now());
   std::printf("change notice queued for %d address(es)\n", notified);
   return kExitOk;
 }

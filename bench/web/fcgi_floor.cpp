@@ -89,8 +89,10 @@ int main(int argc, char** argv) {
     std::getline(std::ifstream(argv[6]), search.password);
   }
   const std::string body(static_cast<std::size_t>(std::atol(argv[3])), 'x');
-  const std::string reply = "Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string reply =
+      "Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   FCGX_Init();
   const int socket = FCGX_OpenSocket(argv[1], 128);
   if (socket < 0) {

@@ -19,20 +19,28 @@ std::string g_ident = "sesam";  // openlog keeps the pointer: it must outlive ev
 
 int SyslogPriority(Level level) {
   switch (level) {
-    case Level::kError: return LOG_ERR;
-    case Level::kWarning: return LOG_WARNING;
-    case Level::kInfo: return LOG_INFO;
-    case Level::kDebug: return LOG_DEBUG;
+    case Level::kError:
+      return LOG_ERR;
+    case Level::kWarning:
+      return LOG_WARNING;
+    case Level::kInfo:
+      return LOG_INFO;
+    case Level::kDebug:
+      return LOG_DEBUG;
   }
   return LOG_INFO;
 }
 
 const char* LevelName(Level level) {
   switch (level) {
-    case Level::kError: return "error";
-    case Level::kWarning: return "warning";
-    case Level::kInfo: return "info";
-    case Level::kDebug: return "debug";
+    case Level::kError:
+      return "error";
+    case Level::kWarning:
+      return "warning";
+    case Level::kInfo:
+      return "info";
+    case Level::kDebug:
+      return "debug";
   }
   return "info";
 }

@@ -33,7 +33,7 @@ char32_t DecodeOne(std::string_view text, std::size_t& i) {
     if ((next & 0xC0) != 0x80) return kInvalid;
     code_point = (code_point << 6) | (next & 0x3Fu);
   }
-  if (code_point < minimum) return kInvalid;                         // overlong
+  if (code_point < minimum) return kInvalid;                          // overlong
   if (code_point >= 0xD800 && code_point <= 0xDFFF) return kInvalid;  // surrogate
   if (code_point > 0x10FFFF) return kInvalid;
   i += length;

@@ -373,9 +373,8 @@ class LdapDirectory final : public Directory {
   // assertion control, so the writer first claims the password state with a
   // compare-and-swap modify (asserting the exact userPassword values); only
   // the claim's winner writes.
-  Status WriteClaimed(Session& session, const Entry& entry,
-                      const SecretString& new_password, std::string_view state,
-                      std::optional<InDoubt>& doubt) {
+  Status WriteClaimed(Session& session, const Entry& entry, const SecretString& new_password,
+                      std::string_view state, std::optional<InDoubt>& doubt) {
     const bool ad = settings_.password_mode == config::PasswordMode::kAd;
     if (ad && !session.tls()) {
       return PermissionDeniedError("password_mode = ad needs a TLS-protected connection");
@@ -628,20 +627,11 @@ class LdapDirectory final : public Directory {
 }  // namespace
 
 std::vector<std::string> internal::AccountAttributes(const config::LdapSection& settings) {
-  std::vector<std::string> attributes = {"uid",
-                                         "entryUUID",
-                                         "displayName",
-                                         "cn",
-                                         "sn",
-                                         "objectClass",
-                                         "userPassword",
-                                         "pwdLastSet",
-                                         "sesamResetRounds",
-                                         "sesamPasswordClaim",
-                                         // Operational or optional: asked for by name.
-                                         "pwdAccountLockedTime",
-                                         "nsAccountLock",
-                                         "userAccountControl"};
+  std::vector<std::string> attributes = {
+      "uid", "entryUUID", "displayName", "cn", "sn", "objectClass", "userPassword", "pwdLastSet",
+      "sesamResetRounds", "sesamPasswordClaim",
+      // Operational or optional: asked for by name.
+      "pwdAccountLockedTime", "nsAccountLock", "userAccountControl"};
   for (const auto* list :
        {&settings.name_attribute, &settings.mail_attributes, &settings.coaccount_mail_attributes}) {
     attributes.insert(attributes.end(), list->begin(), list->end());

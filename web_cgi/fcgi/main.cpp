@@ -25,12 +25,12 @@
 #include "sesam/ldap/directory.h"
 #include "sesam/log.h"
 #include "sesam/policy.h"
-#include "sesam/token.h"
 #include "sesam/state_store.h"
+#include "sesam/token.h"
 #include "sesam/web/app.h"
 #include "sesam/web/change_notice.h"
-#include "sesam/web/mail_limits.h"
 #include "sesam/web/mail.h"
+#include "sesam/web/mail_limits.h"
 #include "sesam/web/reset_flow.h"
 #include "sesam/web/templates.h"
 
@@ -175,17 +175,18 @@ int Run(int argc, char** argv) {
   if (auto opened = state::OpenStore(config.web.state_dir); opened.ok()) {
     store = std::move(opened).value();
   } else {
-    log::Error("sesam-fcgi: the state store cannot be used, so no reset mail will be sent until "
-               "it is fixed ([web] state_dir): " +
-               opened.status().ToString());
+    log::Error(
+        "sesam-fcgi: the state store cannot be used, so no reset mail will be sent until "
+        "it is fixed ([web] state_dir): " +
+        opened.status().ToString());
   }
   RecipientLimit recipients(store.get(), *signer, config.web.recipient_limit);
   auto mailer = MakeSmtpMailer(config.mail);
   if (!mailer.ok()) return Fail(mailer.status());
   i18n::Translations translations(i18n::LocaleDir());
 
-  ResetFlowDeps flow_deps{&config, directory->get(), mailer->get(), &*signer, &translations,
-                          &*templates};
+  ResetFlowDeps flow_deps{&config,  directory->get(), mailer->get(),
+                          &*signer, &translations,    &*templates};
   flow_deps.recipients = &recipients;
   ResetFlow flow(std::move(flow_deps));
   ChangeNotifier notifier(

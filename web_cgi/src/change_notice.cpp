@@ -34,8 +34,8 @@ std::string_view ViaLog(ChangeVia via) {
 
 }  // namespace
 
-int ChangeNotifier::Notify(const ldap::Account& account, ChangeVia via,
-                           std::string_view language, std::chrono::system_clock::time_point when) {
+int ChangeNotifier::Notify(const ldap::Account& account, ChangeVia via, std::string_view language,
+                           std::chrono::system_clock::time_point when) {
   const config::Config& config = *deps_.config;
   if (config.mail.change_notice == config::ChangeNotice::kOff) return 0;
   const std::vector<std::string> addresses = config.mail.change_notice == config::ChangeNotice::kAll
@@ -71,8 +71,8 @@ int ChangeNotifier::Notify(const ldap::Account& account, ChangeVia via,
   auto text = deps_.templates->Render("notice_text", data, Escape::kNone);
   auto html = deps_.templates->Render("notice_html", data);
   if (!text.ok() || !html.ok()) {
-    log::Error("change notice for " + who + " not composed: " +
-               (text.ok() ? html.status() : text.status()).ToString());
+    log::Error("change notice for " + who +
+               " not composed: " + (text.ok() ? html.status() : text.status()).ToString());
     return 0;
   }
 
@@ -81,8 +81,7 @@ int ChangeNotifier::Notify(const ldap::Account& account, ChangeVia via,
     auto admitted = deps_.recipients->Admit(address, when);
     if (!admitted.ok()) {
       log::Warning("change notice for " + who + " to a recipient at " +
-                   LogSafe(MailDomain(address)) + " skipped: " +
-                   admitted.status().message());
+                   LogSafe(MailDomain(address)) + " skipped: " + admitted.status().message());
       continue;
     }
     MailMessage message;

@@ -150,8 +150,8 @@ Status ParseForm(std::string_view body, const std::vector<std::string_view>& all
     if (!known) {
       if (unknown == UnknownFields::kReject) {
         // The name is the sender's choice and this message is logged: cut short.
-        return fail(InvalidArgumentError("unexpected field '" +
-                                         LogSafe(name, kLoggedNameBytes) + "'"));
+        return fail(
+            InvalidArgumentError("unexpected field '" + LogSafe(name, kLoggedNameBytes) + "'"));
       }
       // Decoded all the same: a broken escape anywhere makes the whole input bad.
       if (Status decoded = PercentDecodeInto(raw_value, ignored); !decoded.ok()) {

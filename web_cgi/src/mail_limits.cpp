@@ -21,9 +21,7 @@ std::chrono::seconds Window(const config::Rate& limit) {
                   std::chrono::duration_cast<std::chrono::seconds>(limit.window));
 }
 
-Status NoStore() {
-  return UnavailableError("the state store ([web] state_dir) is not open");
-}
+Status NoStore() { return UnavailableError("the state store ([web] state_dir) is not open"); }
 
 }  // namespace
 

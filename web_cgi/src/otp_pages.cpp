@@ -202,8 +202,7 @@ Response App::Impl::ChangeForm(PageContext& context, int status, const ldap::Acc
     // Before anything is typed every mark is open, and the list depends only
     // on the language and on which rules apply to this account (a username
     // or names rule appears only for long enough names): render it once.
-    const policy::Verdict empty =
-        deps_.policy->Check("", PolicyContext(account), *context.catalog);
+    const policy::Verdict empty = deps_.policy->Check("", PolicyContext(account), *context.catalog);
     std::string key = "rules/" + context.language;
     for (const auto& rule : empty.rules) key += "/" + rule.id;
     data.set("rules_html", fragments_.Get(key, [&] {

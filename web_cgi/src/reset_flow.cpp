@@ -184,9 +184,8 @@ Result<SendReport> ResetFlow::SendLinks(const ldap::Account& account, std::strin
   for (std::size_t i = 0; i < addresses.size(); ++i) {
     const Recipient recipient =
         i < account.own_addresses.size() ? Recipient::kOwner : Recipient::kCoAccount;
-    auto id = deps_.recipients != nullptr
-                  ? deps_.recipients->Admit(addresses[i], now)
-                  : Result<std::string>(UnavailableError("no state store"));
+    auto id = deps_.recipients != nullptr ? deps_.recipients->Admit(addresses[i], now)
+                                          : Result<std::string>(UnavailableError("no state store"));
     if (id.ok()) {
       admitted.push_back({&addresses[i], recipient, std::move(id).value()});
     } else if (id.status().reason() == "recipient_limit") {
@@ -195,10 +194,10 @@ Result<SendReport> ResetFlow::SendLinks(const ldap::Account& account, std::strin
                    " reached [web] recipient_limit and is skipped");
     } else if (enforce) {
       for (const auto& done : admitted) (void)deps_.recipients->Release(*done.address, done.id);
-      return Status(StatusCode::kUnavailable,
-                    "cannot count messages per recipient, so none is sent: " +
-                        id.status().ToString(),
-                    "state_store");
+      return Status(
+          StatusCode::kUnavailable,
+          "cannot count messages per recipient, so none is sent: " + id.status().ToString(),
+          "state_store");
     } else {
       report.counted = false;
       admitted.push_back({&addresses[i], recipient, ""});

@@ -16,7 +16,7 @@ std::string FirstName(const ldap::Account& account) {
 
 std::string AccountLabel(const ldap::Account& account) {
   return account.display_name.empty() ? account.username
-                                       : account.display_name + " (" + account.username + ")";
+                                      : account.display_name + " (" + account.username + ")";
 }
 
 bool SameAddressIn(const std::vector<std::string>& addresses, std::string_view address) {

@@ -37,9 +37,9 @@ std::size_t CapacityFor(const config::Rate& rate) {
 ResetQueue::ResetQueue(ResetFlow& flow, ResetQueueOptions options)
     : flow_(flow),
       capacity_(CapacityFor(options.rate)),
-      interval_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                    options.rate.window) /
-                std::max(options.rate.count, 1u)) {
+      interval_(
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(options.rate.window) /
+          std::max(options.rate.count, 1u)) {
   for (unsigned i = 0; i < options.workers; ++i) workers_.emplace_back([this] { Work(); });
 }
 

@@ -94,9 +94,9 @@ struct WebSection {
   std::vector<std::string> return_urls;      // allowed prefixes for ?return=
   Rate ip_limit;
   Rate account_limit;
-  Rate recipient_limit;  // messages per recipient address (reset links and notices)
-  Rate forgot_rate;  // forgot requests worked off per process (lookups, rounds, mail)
-  std::string state_dir;  // absolute; the host's shared counters (sesam/state_store.h)
+  Rate recipient_limit;     // messages per recipient address (reset links and notices)
+  Rate forgot_rate;         // forgot requests worked off per process (lookups, rounds, mail)
+  std::string state_dir;    // absolute; the host's shared counters (sesam/state_store.h)
   Rate link_failure_limit;  // dead otp links per client, then 429
   unsigned limit_clients;   // clients each per-client limit remembers (memory bound)
 };

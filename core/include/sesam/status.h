@@ -18,8 +18,8 @@ namespace sesam {
 // failure without parsing messages.
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,     // the caller's input is wrong (bad config value, bad password)
-  kNotFound,            // no such account, file, key
+  kInvalidArgument,  // the caller's input is wrong (bad config value, bad password)
+  kNotFound,         // no such account, file, key
   kAlreadyExists,
   kPermissionDenied,    // refused by policy or access rights
   kFailedPrecondition,  // the world is not in the state the operation needs (stale token)
@@ -62,14 +62,26 @@ class [[nodiscard]] Status {
   std::string reason_;
 };
 
-inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgumentError(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status AlreadyExistsError(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-inline Status PermissionDeniedError(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
-inline Status FailedPreconditionError(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
-inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+inline Status AlreadyExistsError(std::string m) {
+  return {StatusCode::kAlreadyExists, std::move(m)};
+}
+inline Status PermissionDeniedError(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
+inline Status FailedPreconditionError(std::string m) {
+  return {StatusCode::kFailedPrecondition, std::move(m)};
+}
+inline Status ResourceExhaustedError(std::string m) {
+  return {StatusCode::kResourceExhausted, std::move(m)};
+}
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
-inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
+inline Status DeadlineExceededError(std::string m) {
+  return {StatusCode::kDeadlineExceeded, std::move(m)};
+}
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 
@@ -83,7 +95,8 @@ namespace internal {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<1>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<1>, std::move(value)) {}  // NOLINT: implicit by design
   // Precondition: !status.ok(); an OK Status aborts (there is no value to hold).
   Result(Status status) : state_(std::in_place_index<0>, std::move(status)) {  // NOLINT
     if (std::get<0>(state_).ok()) {
@@ -128,10 +141,10 @@ class [[nodiscard]] Result {
 #define SESAM_INTERNAL_CONCAT(a, b) SESAM_INTERNAL_CONCAT2(a, b)
 
 // Returns the Status from the enclosing function when `expr` (a Status) is not OK.
-#define SESAM_RETURN_IF_ERROR(expr)                          \
-  do {                                                       \
-    ::sesam::Status sesam_status_tmp_ = (expr);              \
-    if (!sesam_status_tmp_.ok()) return sesam_status_tmp_;   \
+#define SESAM_RETURN_IF_ERROR(expr)                        \
+  do {                                                     \
+    ::sesam::Status sesam_status_tmp_ = (expr);            \
+    if (!sesam_status_tmp_.ok()) return sesam_status_tmp_; \
   } while (false)
 
 // SESAM_ASSIGN_OR_RETURN(auto account, directory.FindAccount(name));

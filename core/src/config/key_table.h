@@ -27,7 +27,8 @@ struct KeySpec {
 };
 
 // Reports a cross-key problem against the key whose value is wrong.
-using ReportFn = std::function<void(std::string_view key, std::string message, Diagnostic::Severity)>;
+using ReportFn =
+    std::function<void(std::string_view key, std::string message, Diagnostic::Severity)>;
 
 struct SectionSpec {
   std::string_view name;
@@ -82,7 +83,10 @@ KeySpec UnsignedKey(SectionOf<Section> section, unsigned Section::*field, std::s
 template <typename Section>
 KeySpec StringKey(SectionOf<Section> section, std::string Section::*field, std::string_view name,
                   std::string default_text, KeyKind kind = KeyKind::kPlain) {
-  return {name, std::move(default_text), kind, false,
+  return {name,
+          std::move(default_text),
+          kind,
+          false,
           [=](std::string_view text, Config& c) -> Status {
             (c.*section).*field = std::string(text);
             return Status::Ok();
@@ -141,7 +145,6 @@ KeySpec EnumKey(SectionOf<Section> section, Enum Section::*field, std::string_vi
             return InvalidArgumentError("expected one of " + expected);
           }};
 }
-
 
 // "30s", "15m", "1h30m"-style text for a duration, as the docs write it.
 std::string FormatDuration(Duration duration);

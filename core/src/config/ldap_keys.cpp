@@ -41,7 +41,8 @@ void ValidateLdap(const Config& c, const ReportFn& report) {
   if (l.bind_dn.empty() && !l.bind_password_file.empty()) {
     report("bind_dn", "bind_password_file is set, so bind_dn is required", Severity::kError);
   }
-  if (l.name_attribute.empty()) report("name_attribute", "at least one attribute is required", Severity::kError);
+  if (l.name_attribute.empty())
+    report("name_attribute", "at least one attribute is required", Severity::kError);
   if (l.mail_attributes.empty() && l.coaccount_mail_attributes.empty()) {
     report("mail_attributes", "no mail attribute is configured: no reset mail could be sent",
            Severity::kError);
@@ -92,9 +93,9 @@ SectionSpec LdapSectionSpec() {
                    {"crypt", PasswordMode::kCrypt},
                    {"argon2", PasswordMode::kArgon2},
                    {"ad", PasswordMode::kAd}}),
-          EnumKey(s, &S::crypt_scheme, "crypt_scheme", "yescrypt",
-                  {{"yescrypt", CryptScheme::kYescrypt},
-                   {"sha512-crypt", CryptScheme::kSha512Crypt}}),
+          EnumKey(
+              s, &S::crypt_scheme, "crypt_scheme", "yescrypt",
+              {{"yescrypt", CryptScheme::kYescrypt}, {"sha512-crypt", CryptScheme::kSha512Crypt}}),
           BoolKey(s, &S::update_shadow_last_change, "update_shadow_last_change", "yes"),
           DurationKey(s, &S::network_timeout, "network_timeout", "3s", milliseconds(100),
                       minutes(5)),

@@ -23,8 +23,8 @@ namespace sesam::config {
 using internal::FindKey;
 using internal::FindSection;
 using internal::KeySpec;
-using internal::SectionSpec;
 using internal::Sections;
+using internal::SectionSpec;
 
 std::string_view DefaultPath() { return SESAM_SYSCONFDIR "/sesam.conf"; }
 
@@ -62,9 +62,9 @@ Status ErrorsToStatus(const std::vector<Diagnostic>& diagnostics) {
 namespace internal {
 
 const std::vector<SectionSpec>& Sections() {
-  static const std::vector<SectionSpec> sections = {
-      PolicySectionSpec(), LdapSectionSpec(), MailSectionSpec(), WebSectionSpec(),
-      TokenSectionSpec()};
+  static const std::vector<SectionSpec> sections = {PolicySectionSpec(), LdapSectionSpec(),
+                                                    MailSectionSpec(), WebSectionSpec(),
+                                                    TokenSectionSpec()};
   return sections;
 }
 
@@ -187,12 +187,12 @@ class Loader {
     state.file = file.get();
     const int first_bad_line = ini_parse_stream(ReadLine, &state, OnEntry, &state);
     if (first_bad_line > 0) {
-      Error(first_bad_line, "",
-            "syntax error: expected '[section]', 'key = value' or a comment");
+      Error(first_bad_line, "", "syntax error: expected '[section]', 'key = value' or a comment");
     }
     for (int line : state.overlong_lines) {
-      Error(line, "", "line too long (at most " + std::to_string(INI_MAX_LINE - 2) +
-                          " characters; a list may continue on indented lines)");
+      Error(line, "",
+            "line too long (at most " + std::to_string(INI_MAX_LINE - 2) +
+                " characters; a list may continue on indented lines)");
     }
     ApplyEntries(state.entries);
     RunSectionChecks();
@@ -239,8 +239,9 @@ class Loader {
       if (section == nullptr) {
         if (entry.section.empty()) {
           Error(entry.line, entry.key,
-                "key '" + entry.key + "' is outside any section; put it under [policy], "
-                "[ldap], [mail], [web] or [token]");
+                "key '" + entry.key +
+                    "' is outside any section; put it under [policy], "
+                    "[ldap], [mail], [web] or [token]");
         } else if (!reported_sections[entry.section]) {
           reported_sections[entry.section] = true;
           Error(entry.line, entry.key, UnknownSectionMessage(entry.section));
@@ -293,7 +294,8 @@ class Loader {
         if (key.kind != internal::KeyKind::kSecretFile) continue;
         const std::string path = key.current_path(report_.config);
         if (path.empty()) continue;
-        const auto seen = set_on_line_.find(std::string(section.name) + "." + std::string(key.name));
+        const auto seen =
+            set_on_line_.find(std::string(section.name) + "." + std::string(key.name));
         CheckSecretFile(seen == set_on_line_.end() ? 0 : seen->second, std::string(key.name), path);
       }
     }
@@ -320,8 +322,8 @@ class Loader {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%04o", info.st_mode & 07777);
       Error(line, key,
-            "'" + key + "': secret file " + path + " is readable by group or others (mode " +
-                mode + "); run 'chmod 600 " + path + "'");
+            "'" + key + "': secret file " + path + " is readable by group or others (mode " + mode +
+                "); run 'chmod 600 " + path + "'");
     }
   }
 
@@ -351,8 +353,7 @@ Status Set(Config& config, std::string_view section_name, std::string_view key_n
   }
   const KeySpec* key = FindKey(*section, key_name);
   if (key == nullptr) {
-    return InvalidArgumentError(std::string(origin) + ": " +
-                                UnknownKeyMessage(*section, key_name));
+    return InvalidArgumentError(std::string(origin) + ": " + UnknownKeyMessage(*section, key_name));
   }
   const Status applied = key->apply(value, config);
   if (!applied.ok()) {
@@ -366,14 +367,15 @@ Status Validate(const Config& config) {
   std::string message;
   for (const auto& section : Sections()) {
     if (!section.validate) continue;
-    section.validate(config, [&](std::string_view, std::string text, Diagnostic::Severity severity) {
-      if (severity != Diagnostic::Severity::kError) return;
-      if (!message.empty()) message += "\n";
-      message += '[';
-      message += section.name;
-      message += "] ";
-      message += text;
-    });
+    section.validate(config,
+                     [&](std::string_view, std::string text, Diagnostic::Severity severity) {
+                       if (severity != Diagnostic::Severity::kError) return;
+                       if (!message.empty()) message += "\n";
+                       message += '[';
+                       message += section.name;
+                       message += "] ";
+                       message += text;
+                     });
   }
   return message.empty() ? Status::Ok() : InvalidArgumentError(message);
 }

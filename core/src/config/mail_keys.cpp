@@ -19,7 +19,8 @@ SectionSpec MailSectionSpec() {
           DurationKey(s, &S::timeout, "timeout", "10s", std::chrono::seconds(1),
                       std::chrono::minutes(5)),
           EnumKey(s, &S::change_notice, "change_notice", "all",
-                  {{"all", ChangeNotice::kAll}, {"own", ChangeNotice::kOwn},
+                  {{"all", ChangeNotice::kAll},
+                   {"own", ChangeNotice::kOwn},
                    {"off", ChangeNotice::kOff}}),
       },
       [](const Config& c, const ReportFn& report) {

@@ -26,8 +26,7 @@ SectionSpec PolicySectionSpec() {
         if (c.policy.max_length < c.policy.min_length) {
           report("max_length",
                  "max_length (" + std::to_string(c.policy.max_length) +
-                     ") must not be below min_length (" + std::to_string(c.policy.min_length) +
-                     ")",
+                     ") must not be below min_length (" + std::to_string(c.policy.min_length) + ")",
                  Diagnostic::Severity::kError);
         }
       },

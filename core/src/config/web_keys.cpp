@@ -52,7 +52,8 @@ void ValidateWeb(const Config& c, const ReportFn& report) {
              Severity::kError);
     }
   }
-  if (w.languages.empty()) report("languages", "at least one language is required", Severity::kError);
+  if (w.languages.empty())
+    report("languages", "at least one language is required", Severity::kError);
   for (const auto& language : w.languages) {
     if (std::find(std::begin(kKnownLanguages), std::end(kKnownLanguages), language) ==
         std::end(kKnownLanguages)) {
@@ -60,8 +61,7 @@ void ValidateWeb(const Config& c, const ReportFn& report) {
              Severity::kError);
     }
   }
-  if (std::find(w.languages.begin(), w.languages.end(), w.default_language) ==
-      w.languages.end()) {
+  if (std::find(w.languages.begin(), w.languages.end(), w.default_language) == w.languages.end()) {
     report("default_language", "'" + w.default_language + "' is not one of languages",
            Severity::kError);
   }

@@ -408,13 +408,13 @@ TEST(LdapDirectory, ReportsAnAccountDisabledByTheAdministrator) {
   auto directory = Make(Settings());
   const Account before = Find(*directory, "jan.selle");
   CHECK_FALSE(before.disabled);
-  LONGS_EQUAL(LDAP_SUCCESS, AdminModify(before.dn, LDAP_MOD_REPLACE, "pwdAccountLockedTime",
-                                        "000001010000Z"));
+  LONGS_EQUAL(LDAP_SUCCESS,
+              AdminModify(before.dn, LDAP_MOD_REPLACE, "pwdAccountLockedTime", "000001010000Z"));
   const Account locked = Find(*directory, "jan.selle");
   CHECK_TRUE(locked.disabled);
   STRCMP_EQUAL("pwdAccountLockedTime: 000001010000Z", locked.disabled_by.c_str());
-  LONGS_EQUAL(LDAP_SUCCESS, AdminModify(before.dn, LDAP_MOD_REPLACE, "pwdAccountLockedTime",
-                                        "20261202101500Z"));
+  LONGS_EQUAL(LDAP_SUCCESS,
+              AdminModify(before.dn, LDAP_MOD_REPLACE, "pwdAccountLockedTime", "20261202101500Z"));
   CHECK_FALSE(Find(*directory, "jan.selle").disabled);
   LONGS_EQUAL(LDAP_SUCCESS,
               AdminModify(before.dn, LDAP_MOD_DELETE, "pwdAccountLockedTime", nullptr));
@@ -550,9 +550,9 @@ TEST(LdapDirectory, LdapsVerifiesTheServerAndOpensTheAdGate) {
   settings.password_mode = PasswordMode::kExop;
   auto directory = Make(settings);
   const Account account = Find(*directory, "pw.tls");
-  CHECK_TRUE(directory->SetPassword(account, SecretString("Via-Ldaps-Gezet-1"),
-                                    account.password_state)
-                 .ok());
+  CHECK_TRUE(
+      directory->SetPassword(account, SecretString("Via-Ldaps-Gezet-1"), account.password_state)
+          .ok());
   LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Via-Ldaps-Gezet-1"));
 
   settings.tls_ca_file.clear();  // the system CAs do not know the test certificate

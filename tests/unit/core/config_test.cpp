@@ -136,9 +136,9 @@ TEST(Config, UnknownKeyNamesFileLineAndSuggestion) {
   const Diagnostic* error = OnlyError(report);
   LONGS_EQUAL(3, error->line);
   STRCMP_EQUAL("min_lenght", error->key.c_str());
-  STRCMP_EQUAL((file + ":3: unknown key 'min_lenght' in [policy] (did you mean 'min_length'?)")
-                   .c_str(),
-               error->ToString().c_str());
+  STRCMP_EQUAL(
+      (file + ":3: unknown key 'min_lenght' in [policy] (did you mean 'min_length'?)").c_str(),
+      error->ToString().c_str());
 }
 
 TEST(Config, UnknownKeyFarFromAnyGetsNoSuggestion) {
@@ -254,7 +254,8 @@ TEST(Config, IndentedLineAfterSingleValueIsAnError) {
 }
 
 TEST(Config, OverlongLineIsReportedNotSplit) {
-  const auto report = LoadText("[ldap]\nbase = " + std::string(300, 'x') + "\n[policy]\nmin_length = 9\n");
+  const auto report =
+      LoadText("[ldap]\nbase = " + std::string(300, 'x') + "\n[policy]\nmin_length = 9\n");
   const Diagnostic* error = OnlyError(report);
   LONGS_EQUAL(2, error->line);
   STRCMP_CONTAINS("line too long", error->message.c_str());
@@ -283,8 +284,9 @@ TEST(Config, LdapChecks) {
                   OnlyError(LoadText("[ldap]\nuri = http://x\n"))->message.c_str());
   STRCMP_CONTAINS("bind_password_file is required",
                   OnlyError(LoadText("[ldap]\nbind_dn = cn=admin\n"))->message.c_str());
-  STRCMP_CONTAINS("needs TLS", OnlyError(LoadText("[ldap]\nuri = ldap://dc\npassword_mode = ad\n"))
-                                   ->message.c_str());
+  STRCMP_CONTAINS(
+      "needs TLS",
+      OnlyError(LoadText("[ldap]\nuri = ldap://dc\npassword_mode = ad\n"))->message.c_str());
   CHECK_TRUE(LoadText("[ldap]\nuri = ldaps://dc\npassword_mode = ad\n").ok());
 }
 
@@ -297,11 +299,12 @@ TEST(Config, TlsVerifyOffIsAWarning) {
 TEST(Config, WebChecks) {
   STRCMP_CONTAINS("unknown language 'de'",
                   OnlyError(LoadText("[web]\nlanguages = nl de\n"))->message.c_str());
-  STRCMP_CONTAINS("is not one of languages",
-                  OnlyError(LoadText("[web]\ndefault_language = fr\nlanguages = nl en\n"))
-                      ->message.c_str());
-  STRCMP_CONTAINS("not an IP address",
-                  OnlyError(LoadText("[web]\ntrusted_proxies = proxy.school.be\n"))->message.c_str());
+  STRCMP_CONTAINS(
+      "is not one of languages",
+      OnlyError(LoadText("[web]\ndefault_language = fr\nlanguages = nl en\n"))->message.c_str());
+  STRCMP_CONTAINS(
+      "not an IP address",
+      OnlyError(LoadText("[web]\ntrusted_proxies = proxy.school.be\n"))->message.c_str());
   STRCMP_CONTAINS("not an IP address",
                   OnlyError(LoadText("[web]\ntrusted_proxies = 10.0.0.0/33\n"))->message.c_str());
   STRCMP_CONTAINS("without query",
@@ -325,8 +328,7 @@ TEST(Config, PrivateSecretFileIsAccepted) {
 TEST(Config, MissingSecretFileIsAWarning) {
   const auto report = LoadText("[token]\nkey_file = /nonexistent/token.key\n");
   CHECK_TRUE(report.ok());
-  STRCMP_CONTAINS("does not exist yet (create it with 'sesam genkey')",
-                  AllErrors(report).c_str());
+  STRCMP_CONTAINS("does not exist yet (create it with 'sesam genkey')", AllErrors(report).c_str());
 }
 
 TEST(Config, FileChecksCanBeSkipped) {
@@ -363,8 +365,7 @@ TEST(Config, ReadSecretFile) {
   CHECK_OK(secret);
   STRCMP_EQUAL("s3cret", secret->c_str());
   const std::string open = dir.Write("open.secret", "s3cret\n", 0640);
-  CHECK_TRUE(config::ReadSecretFile(open).status().code() ==
-             sesam::StatusCode::kPermissionDenied);
+  CHECK_TRUE(config::ReadSecretFile(open).status().code() == sesam::StatusCode::kPermissionDenied);
   CHECK_TRUE(config::ReadSecretFile("/nonexistent").status().code() ==
              sesam::StatusCode::kNotFound);
 }

@@ -89,8 +89,8 @@ TEST(I18n, TranslationsFallBackToEnglish) {
 }
 
 TEST(I18n, LanguageFromEnvironment) {
-  ScopedEnv language("LANGUAGE", nullptr), all("LC_ALL", nullptr),
-      messages("LC_MESSAGES", nullptr), lang("LANG", nullptr);
+  ScopedEnv language("LANGUAGE", nullptr), all("LC_ALL", nullptr), messages("LC_MESSAGES", nullptr),
+      lang("LANG", nullptr);
   STRCMP_EQUAL("en", i18n::LanguageFromEnvironment().c_str());
   {
     ScopedEnv l("LANG", "fr_BE.UTF-8");

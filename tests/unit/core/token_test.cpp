@@ -212,10 +212,14 @@ TEST(TokenSigner, VerifiesAVectorMadeByOpenssl) {
   LONGS_EQUAL(kT0, claims->issued_at);
   LONGS_EQUAL(kT0 + 900, claims->expires_at);
   // The same openssl run gave PST and RCP for the keyed digests' inputs.
-  STRCMP_EQUAL("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I", claims->password_state_digest.c_str());
-  STRCMP_EQUAL("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I", signer.StateDigest("5f3c2a10-8d4e-4b1a-9c77-0123456789ab", "userPassword-state-1").c_str());
+  STRCMP_EQUAL("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I",
+               claims->password_state_digest.c_str());
+  STRCMP_EQUAL(
+      "fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I",
+      signer.StateDigest("5f3c2a10-8d4e-4b1a-9c77-0123456789ab", "userPassword-state-1").c_str());
   STRCMP_EQUAL("0DMZ1HiP5KSVvlhyX5tNOQ", claims->recipient_digest.c_str());
-  STRCMP_EQUAL("0DMZ1HiP5KSVvlhyX5tNOQ", signer.RecipientDigest(" Jan.Selle@Sint-Jan.TEST ").c_str());
+  STRCMP_EQUAL("0DMZ1HiP5KSVvlhyX5tNOQ",
+               signer.RecipientDigest(" Jan.Selle@Sint-Jan.TEST ").c_str());
   // And the payload Issue writes is byte for byte the shape openssl signed:
   // same MAC over the same signing input.
   const std::string signing_input(kOpensslToken.substr(0, kOpensslToken.rfind('.')));
@@ -520,7 +524,8 @@ TEST(TokenSigner, ClaimsOfTheWrongShapeAreRefused) {
       Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0ODw")",
               R"("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I")", "7"),  // rcp a number
       Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0ODw")",
-              R"("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I")", R"("0DMZ1HiP5KSVvlhyX5tNOQAA")"),  // rcp 17 bytes
+              R"("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I")",
+              R"("0DMZ1HiP5KSVvlhyX5tNOQAA")"),  // rcp 17 bytes
       Payload(R"("5f3c")", "1700000000", "1700000900", R"("AAECAwQFBgcICQoLDA0ODw")",
               R"("fCyUaSVdIdBHxFuJmntMf4e7adNLuiNHSLlhc9VyO4I")", R"("")"),  // rcp empty
       R"({"exp":1700000900,"iat":1700000000,"jti":"AAECAwQFBgcICQoLDA0ODw","sub":"5f3c",)"

@@ -32,7 +32,8 @@ TEST(Utf8, DecodesEveryLength) {
 }
 
 TEST(Utf8, CountsCodePointsNotBytes) {
-  LONGS_EQUAL(7, *utf8::CountCodePoints("\xC3\x89""cole12"));  // École12: 8 bytes
+  LONGS_EQUAL(7, *utf8::CountCodePoints("\xC3\x89"
+                                        "cole12"));  // École12: 8 bytes
   LONGS_EQUAL(0, *utf8::CountCodePoints(""));
   LONGS_EQUAL(6, *utf8::CountCodePoints("\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82"));
 }
@@ -66,18 +67,18 @@ TEST(Utf8, RejectsStrayContinuationAndInvalidLeadBytes) {
 }
 
 TEST(Utf8, RejectsOverlongEncodings) {
-  CheckInvalid(Bytes({0xC0, 0xAF}), "byte 0");              // '/' in two bytes
+  CheckInvalid(Bytes({0xC0, 0xAF}), "byte 0");  // '/' in two bytes
   CheckInvalid(Bytes({0xC1, 0xBF}), "byte 0");
-  CheckInvalid(Bytes({0xC0, 0x80}), "byte 0");              // NUL in two bytes
+  CheckInvalid(Bytes({0xC0, 0x80}), "byte 0");  // NUL in two bytes
   CheckInvalid(Bytes({0xE0, 0x80, 0xAF}), "byte 0");
-  CheckInvalid(Bytes({0xE0, 0x9F, 0xBF}), "byte 0");        // U+07FF in three bytes
+  CheckInvalid(Bytes({0xE0, 0x9F, 0xBF}), "byte 0");  // U+07FF in three bytes
   CheckInvalid(Bytes({0xF0, 0x80, 0x80, 0xAF}), "byte 0");
   CheckInvalid(Bytes({0xF0, 0x8F, 0xBF, 0xBF}), "byte 0");  // U+FFFF in four bytes
 }
 
 TEST(Utf8, RejectsSurrogates) {
-  CheckInvalid(Bytes({0xED, 0xA0, 0x80}), "byte 0");  // U+D800
-  CheckInvalid(Bytes({0xED, 0xBF, 0xBF}), "byte 0");  // U+DFFF
+  CheckInvalid(Bytes({0xED, 0xA0, 0x80}), "byte 0");                    // U+D800
+  CheckInvalid(Bytes({0xED, 0xBF, 0xBF}), "byte 0");                    // U+DFFF
   CheckInvalid(Bytes({0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80}), "byte 0");  // CESU-8 pair
 }
 

@@ -69,8 +69,8 @@ struct Stack {
     app.reset();
     queue.reset();
     recipients.emplace(&store, *signer, config.web.recipient_limit);
-    ResetFlowDeps flow_deps{&config,       &directory, &mailer, &*signer, &translations,
-                            &*templates,   &*recipients};
+    ResetFlowDeps flow_deps{&config,       &directory,  &mailer,     &*signer,
+                            &translations, &*templates, &*recipients};
     flow_deps.now = [this] { return Now(); };
     flow.emplace(std::move(flow_deps));
     notifier.emplace(
@@ -581,8 +581,8 @@ TEST(App, RemovedCoAccountLosesItsLinksTheOthersKeepTheirs) {
   stack->directory.SetCoAccountAddresses("jan.selle", {"papa.selle@example.net"});
   LONGS_EQUAL(200, stack->Send("GET", Stack::LinkPath(messages[0])).status);  // jan
   LONGS_EQUAL(410, stack->Send("GET", Stack::LinkPath(messages[1])).status);  // mama: removed
-  LONGS_EQUAL(410, stack->Change(Stack::LinkPath(messages[1]), kGoodPassword, kGoodPassword)
-                       .status);
+  LONGS_EQUAL(410,
+              stack->Change(Stack::LinkPath(messages[1]), kGoodPassword, kGoodPassword).status);
   LONGS_EQUAL(200, stack->Send("GET", Stack::LinkPath(messages[2])).status);  // papa
 }
 

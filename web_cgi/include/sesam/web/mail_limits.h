@@ -43,7 +43,7 @@ class RecipientLimit {
   Status Release(std::string_view address, std::string_view id);
 
   struct Usage {
-    unsigned used = 0;  // messages within the window
+    unsigned used = 0;                                          // messages within the window
     std::optional<std::chrono::system_clock::time_point> next;  // when one more is allowed, if full
   };
   Result<Usage> Peek(std::string_view address, std::chrono::system_clock::time_point now);

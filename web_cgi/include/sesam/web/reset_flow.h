@@ -48,15 +48,15 @@ struct ForgotRequest {
 };
 
 enum class ForgotOutcome {
-  kMailed,          // messages were queued (mailed > 0; skipped recipients at their cap)
-  kNoAccount,       // no single account has that username
-  kNoAddressMatch,  // the account exists, the address is not one of its own
-  kDisabled,        // an administrator disabled the account: no mail
-  kLimited,         // the per-account limit refused a new round
+  kMailed,             // messages were queued (mailed > 0; skipped recipients at their cap)
+  kNoAccount,          // no single account has that username
+  kNoAddressMatch,     // the account exists, the address is not one of its own
+  kDisabled,           // an administrator disabled the account: no mail
+  kLimited,            // the per-account limit refused a new round
   kRecipientsLimited,  // every recipient is at its cap: no mail, the round taken back
-  kCannotCount,     // the state store cannot count recipients: no mail (fail closed)
-  kDirectoryError,  // the directory could not be asked
-  kMailError,       // no message could be queued
+  kCannotCount,        // the state store cannot count recipients: no mail (fail closed)
+  kDirectoryError,     // the directory could not be asked
+  kMailError,          // no message could be queued
 };
 
 struct ForgotResult {
