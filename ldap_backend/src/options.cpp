@@ -15,13 +15,6 @@
 namespace sesam::ldap::internal {
 namespace {
 
-timeval ToTimeval(std::chrono::milliseconds duration) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(duration.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((duration.count() % 1000) * 1000);
-  return tv;
-}
-
 Status SetOption(LDAP* ld, int option, const void* value, std::string_view name) {
   const int rc = ldap_set_option(ld, option, value);
   if (rc == LDAP_OPT_SUCCESS) return Status::Ok();
@@ -116,6 +109,13 @@ Status CheckSettings(const config::LdapSection& settings) {
     return InvalidArgumentError("[ldap] uri " + uris + ": " + ldap_err2string(rc));
   }
   return ApplyOptions(ld.get(), settings);
+}
+
+timeval ToTimeval(std::chrono::milliseconds duration) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(duration.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((duration.count() % 1000) * 1000);
+  return tv;
 }
 
 }  // namespace sesam::ldap::internal

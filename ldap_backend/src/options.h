@@ -7,6 +7,9 @@
 #pragma once
 
 #include <ldap.h>
+#include <sys/time.h>
+
+#include <chrono>
 
 #include "sesam/config.h"
 #include "sesam/status.h"
@@ -24,5 +27,8 @@ Status ApplyOptions(LDAP* ld, const config::LdapSection& settings);
 // certificate (NotFound / PermissionDenied / InvalidArgument naming the key and
 // the file), and ApplyOptions accepts the settings on a handle for `uri`.
 Status CheckSettings(const config::LdapSection& settings);
+
+// A duration as libldap's timeouts take it.
+timeval ToTimeval(std::chrono::milliseconds duration);
 
 }  // namespace sesam::ldap::internal
