@@ -18,7 +18,7 @@ constexpr std::string_view kVerb = "lookup";
 void PrintText(const ldap::Account& account, const config::Rate& limit) {
   std::printf("dn: %s\n", account.dn.c_str());
   std::printf("username: %s\n", account.username.c_str());
-  std::printf("entryUUID: %s\n", account.entry_uuid.c_str());
+  std::printf("entryUUID: %s\n", account.id.c_str());
   std::printf("display name: %s\n", account.display_name.c_str());
   std::printf("given name: %s\n", account.given_name.c_str());
   std::printf("surname: %s\n", account.surname.c_str());
@@ -57,7 +57,7 @@ void PrintJson(const ldap::Account& account, const config::Rate& limit) {
   const nlohmann::json out = {
       {"dn", account.dn},
       {"username", account.username},
-      {"entry_uuid", account.entry_uuid},
+      {"id", account.id},
       {"display_name", account.display_name},
       {"given_name", account.given_name},
       {"surname", account.surname},

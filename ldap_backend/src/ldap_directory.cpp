@@ -154,15 +154,15 @@ class LdapDirectory final : public Directory {
     return FindOne(internal::ExpandFilter(settings_.user_filter, username), username);
   }
 
-  Result<Account> FindAccountByUuid(std::string_view entry_uuid) override {
+  Result<Account> FindAccountById(std::string_view id) override {
     const bool well_formed =
-        entry_uuid.size() == 36 && std::all_of(entry_uuid.begin(), entry_uuid.end(), [](char c) {
+        id.size() == 36 && std::all_of(id.begin(), id.end(), [](char c) {
           return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
         });
     if (!well_formed) return NotFoundError("no account with this entryUUID");
-    const std::string filter = "(&(entryUUID=" + std::string(entry_uuid) + ")" +
+    const std::string filter = "(&(entryUUID=" + std::string(id) + ")" +
                                internal::ExpandFilterAnyUser(settings_.user_filter) + ")";
-    return FindOne(filter, entry_uuid);
+    return FindOne(filter, id);
   }
 
   Result<std::string> BeginResetRound(const Account& account, const config::Rate& limit,
@@ -295,7 +295,7 @@ class LdapDirectory final : public Directory {
     account.dn = entry.dn;
     account.username = entry.First("uid");
     if (account.username.empty()) account.username = std::string(username);
-    account.entry_uuid = entry.First("entryUUID");
+    account.id = entry.First("entryUUID");
     account.display_name = entry.First("displayName");
     if (account.display_name.empty()) account.display_name = entry.First("cn");
     for (const auto& attribute : settings_.name_attribute) {

@@ -120,7 +120,7 @@ std::variant<LiveLink, Response> App::Impl::CheckLink(PageContext& context,
               (claims.status().reason().empty() ? "token.invalid" : claims.status().reason()));
     return LinkInvalid(context);
   }
-  auto account = deps_.directory->FindAccountByUuid(claims->subject);
+  auto account = deps_.directory->FindAccountById(claims->subject);
   if (!account.ok()) {
     if (account.status().code() == StatusCode::kNotFound) {
       log::Info("reset link refused from " + LogSafe(context.client_ip) +
@@ -144,7 +144,7 @@ std::variant<LiveLink, Response> App::Impl::CheckLink(PageContext& context,
   // request does not kill it (else a stranger who knows a username and one of
   // its addresses could keep killing the pupil's links). Using any of them
   // changes the state, and so kills all of them.
-  if (!ConstantTimeEquals(deps_.signer->StateDigest(account->entry_uuid, account->password_state),
+  if (!ConstantTimeEquals(deps_.signer->StateDigest(account->id, account->password_state),
                           claims->password_state_digest)) {
     return refuse("the password changed since the link was sent");
   }

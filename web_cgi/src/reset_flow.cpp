@@ -164,7 +164,7 @@ Result<SendReport> ResetFlow::SendLinks(const ldap::Account& account, std::strin
   }
   const std::vector<std::string> addresses = ldap::AllAddresses(account);
   if (addresses.empty()) return FailedPreconditionError("no mail address is known for the account");
-  if (account.entry_uuid.empty()) {
+  if (account.id.empty()) {
     log::Error("reset for " + who + ": the entry has no entryUUID, so no link can name it");
     return FailedPreconditionError("the account has no entryUUID");
   }
@@ -234,7 +234,7 @@ Result<SendReport> ResetFlow::SendLinks(const ldap::Account& account, std::strin
   const auto lifetime =
       std::chrono::duration_cast<std::chrono::seconds>(deps_.config->token.lifetime);
   const std::string state_digest =
-      deps_.signer->StateDigest(account.entry_uuid, account.password_state);
+      deps_.signer->StateDigest(account.id, account.password_state);
   auto tracker = std::make_shared<RoundTracker>(*deps_.directory, account, *round);
   RecipientLimit* recipients = deps_.recipients;
   for (const auto& [address, recipient, id] : admitted) {
@@ -242,7 +242,7 @@ Result<SendReport> ResetFlow::SendLinks(const ldap::Account& account, std::strin
       if (!id.empty()) (void)recipients->Release(address, id);
     };
     token::Claims claims;
-    claims.subject = account.entry_uuid;
+    claims.subject = account.id;
     claims.password_state_digest = state_digest;
     claims.recipient_digest = deps_.signer->RecipientDigest(*address);
     std::string link = deps_.config->web.base_url + "/otp/" +

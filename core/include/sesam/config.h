@@ -45,6 +45,9 @@ struct PolicySection {
 enum class LdapScope { kSub, kOne };
 enum class PasswordMode { kExop, kCrypt, kArgon2, kAd };
 enum class CryptScheme { kYescrypt, kSha512Crypt };
+// Which attribute names an account for good (the subject of reset tokens).
+// kAuto: chosen from the server's rootDSE.
+enum class IdAttribute { kAuto, kEntryUuid, kNsUniqueId, kObjectGuid };
 
 struct LdapSection {
   std::vector<std::string> uri;  // tried in order
@@ -66,6 +69,8 @@ struct LdapSection {
   Duration network_timeout;
   Duration timeout;
   unsigned pool_size;
+  IdAttribute id_attribute;
+  bool unlock_on_reset;  // ad: lockoutTime 0 after a successful reset
 };
 
 // Who hears of a password change that Sesam made: every address of the

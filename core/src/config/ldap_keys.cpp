@@ -101,6 +101,12 @@ SectionSpec LdapSectionSpec() {
                       minutes(5)),
           DurationKey(s, &S::timeout, "timeout", "5s", milliseconds(100), minutes(5)),
           UnsignedKey(s, &S::pool_size, "pool_size", "4", 1, 256),
+          EnumKey(s, &S::id_attribute, "id_attribute", "auto",
+                  {{"auto", IdAttribute::kAuto},
+                   {"entryUUID", IdAttribute::kEntryUuid},
+                   {"nsUniqueId", IdAttribute::kNsUniqueId},
+                   {"objectGUID", IdAttribute::kObjectGuid}}),
+          BoolKey(s, &S::unlock_on_reset, "unlock_on_reset", "yes"),
       },
       ValidateLdap,
   };

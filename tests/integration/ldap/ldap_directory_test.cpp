@@ -190,7 +190,7 @@ TEST(LdapDirectory, FindsAnAccountWithItsAddresses) {
   STRCMP_EQUAL("Jan", jan.given_name.c_str());
   STRCMP_EQUAL("Jan Selle", jan.display_name.c_str());
   STRCMP_EQUAL("Selle", jan.surname.c_str());
-  LONGS_EQUAL(36, jan.entry_uuid.size());
+  LONGS_EQUAL(36, jan.id.size());
   CHECK_FALSE(jan.password_state.empty());
   CheckList(V({"jan.selle@school.test"}), jan.own_addresses);
   CheckList(V({"mama.selle@example.test", "papa.selle@example.test"}), jan.coaccount_addresses);
@@ -241,15 +241,15 @@ TEST(LdapDirectory, TwoEntriesForOneUsernameAreNotFound) {
 TEST(LdapDirectory, FindsByEntryUuid) {
   auto directory = Make(Settings());
   const Account jan = Find(*directory, "jan.selle");
-  auto by_uuid = directory->FindAccountByUuid(jan.entry_uuid);
+  auto by_uuid = directory->FindAccountById(jan.id);
   CHECK_TRUE(by_uuid.ok());
   STRCMP_EQUAL(jan.dn.c_str(), by_uuid->dn.c_str());
   LONGS_EQUAL(static_cast<int>(StatusCode::kNotFound),
-              static_cast<int>(directory->FindAccountByUuid("*").status().code()));
+              static_cast<int>(directory->FindAccountById("*").status().code()));
   LONGS_EQUAL(
       static_cast<int>(StatusCode::kNotFound),
       static_cast<int>(
-          directory->FindAccountByUuid("00000000-0000-0000-0000-000000000000").status().code()));
+          directory->FindAccountById("00000000-0000-0000-0000-000000000000").status().code()));
 }
 
 TEST(LdapDirectory, ExopWritesThroughTheServer) {

@@ -49,7 +49,7 @@ struct Stack {
     ldap::Account jan;
     jan.dn = "uid=jan.selle,ou=people,dc=school,dc=be";
     jan.username = "jan.selle";
-    jan.entry_uuid = "0f1e2d3c-0000-4000-8000-000000000001";
+    jan.id = "0f1e2d3c-0000-4000-8000-000000000001";
     jan.given_name = "Jan";
     jan.surname = "Selle";
     jan.display_name = "Jan Selle";
@@ -58,7 +58,7 @@ struct Stack {
     directory.Add(jan, "Oud-Wachtwoord-1");
     ldap::Account lone;
     lone.username = "zonder.adres";
-    lone.entry_uuid = "0f1e2d3c-0000-4000-8000-000000000002";
+    lone.id = "0f1e2d3c-0000-4000-8000-000000000002";
     directory.Add(lone, "Oud-Wachtwoord-2");
   }
   ~Stack() { queue->Shutdown(std::chrono::steady_clock::now()); }
@@ -502,7 +502,7 @@ TEST(App, RecipientAtItsCapIsSkippedTheOthersStillGetTheirs) {
   stack->config.web.recipient_limit = {2, std::chrono::hours(1)};
   ldap::Account sister;
   sister.username = "lies.selle";
-  sister.entry_uuid = "0f1e2d3c-0000-4000-8000-000000000003";
+  sister.id = "0f1e2d3c-0000-4000-8000-000000000003";
   sister.own_addresses = {"lies@school.be"};
   sister.coaccount_addresses = {"mama.selle@example.org"};
   stack->directory.Add(sister, "Oud-Wachtwoord-3");

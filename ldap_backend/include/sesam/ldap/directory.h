@@ -86,8 +86,11 @@ inline constexpr std::string_view kPasswordUnconfirmed = "password_unconfirmed";
 
 struct Account {
   std::string dn;
-  std::string username;      // the account's uid as stored
-  std::string entry_uuid;    // stable, non-personal id: the subject of reset tokens
+  std::string username;  // the account's uid as stored
+  // Stable, non-personal id: the subject of reset tokens. The value of
+  // [ldap] id_attribute (entryUUID, nsUniqueId, or objectGUID in its
+  // canonical string form).
+  std::string id;
   std::string display_name;  // may be empty
   std::string given_name;    // for "Dear Jan"; may be empty
   std::string surname;       // may be empty
@@ -127,8 +130,8 @@ class Directory {
   // An empty or invalid username -> NotFound, without a search.
   virtual Result<Account> FindAccount(std::string_view username) = 0;
 
-  // The account whose entryUUID is `entry_uuid` (the subject of a token).
-  virtual Result<Account> FindAccountByUuid(std::string_view entry_uuid) = 0;
+  // The account whose id (see Account::id) is `id`: the subject of a token.
+  virtual Result<Account> FindAccountById(std::string_view id) = 0;
 
   // Records a new reset round for `account` in the directory, so that the
   // limit holds across processes and machines: rounds older than

@@ -83,11 +83,11 @@ class FakeDirectory : public ldap::Directory {
     if (username.empty() || found == accounts_.end()) return NotFoundError("no such account");
     return found->second;
   }
-  Result<ldap::Account> FindAccountByUuid(std::string_view uuid) override {
+  Result<ldap::Account> FindAccountById(std::string_view uuid) override {
     MutexLock lock(mutex_);
     if (down_) return UnavailableError("fake directory is down");
     for (const auto& [name, account] : accounts_) {
-      if (account.entry_uuid == uuid) return account;
+      if (account.id == uuid) return account;
     }
     return NotFoundError("no such uuid");
   }
