@@ -22,6 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slapd", action="store_true", help="an OpenLDAP server with test accounts")
+    parser.add_argument("--slapd-no-schema", action="store_true",
+                        help="--slapd without the Sesam schema (slapd.py, schema=False)")
+    parser.add_argument("--slapd-hidden-passwords", action="store_true",
+                        help="--slapd-no-schema, the service account cannot read userPassword")
     parser.add_argument("--smtp", action="store_true", help="an SMTP sink that stores messages")
     parser.add_argument("--web", action="store_true",
                         help="nginx in front of sesam-fcgi (implies --slapd --smtp)")
@@ -45,9 +49,12 @@ def main():
     workdir = tempfile.mkdtemp(prefix="sesam-it-")
     env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
     with contextlib.ExitStack() as servers:
-        if args.slapd:
+        if args.slapd or args.slapd_no_schema or args.slapd_hidden_passwords:
             from sesam_harness.slapd import Slapd
-            env.update(servers.enter_context(Slapd(workdir)).env())
+            plain = args.slapd_no_schema or args.slapd_hidden_passwords
+            env.update(servers.enter_context(
+                Slapd(workdir, schema=not plain,
+                      readable_passwords=not args.slapd_hidden_passwords)).env())
         if args.smtp:
             from sesam_harness.smtp import SmtpSink
             env.update(servers.enter_context(SmtpSink(workdir)).env())
