@@ -370,15 +370,6 @@ class LdapDirectory final : public Directory {
     return internal::RandomHex(8);
   }
 
-  // A modify the server refused because its schema lacks what Sesam writes:
-  // never silent (issue 11).
-  static void LogSchemaRefusal(const std::string& dn, std::string_view attributes,
-                               const Status& status) {
-    if (status.code() != StatusCode::kInvalidArgument) return;
-    log::Error("LDAP: the server refused to write " + std::string(attributes) + " on " + dn +
-               " (is the Sesam schema loaded? see schemas/README.md): " + status.message());
-  }
-
   // Reads the account's rounds, lets `change` edit them (or refuse with an
   // error, which is returned as is), and writes them back with a
   // compare-and-swap modify: delete the exact old value, add the new one. A
@@ -400,7 +391,8 @@ class LdapDirectory final : public Directory {
         if (!old_value.empty()) mods.push_back({LDAP_MOD_DELETE, "sesamResetRounds", {old_value}});
         if (!new_value.empty()) mods.push_back({LDAP_MOD_ADD, "sesamResetRounds", {new_value}});
         const Status written = session.Modify(account.dn, mods, "").status;
-        LogSchemaRefusal(account.dn, "sesamResetRounds / objectClass sesamAccount", written);
+        internal::LogSchemaRefusal(account.dn, "sesamResetRounds / objectClass sesamAccount",
+                                   written);
         if (written.ok() || !LostRace(written)) return written;
         // Another writer won this round: step aside a little, differently
         // for each contender, so the next attempt does not collide again.
@@ -553,7 +545,7 @@ class LdapDirectory final : public Directory {
         ad ? "(objectClass=*)"
            : (profile.assertion_control ? StateAssertion(entry, profile) : std::string());
     const Status claimed = session.Modify(entry.dn, mods, assertion).status;
-    LogSchemaRefusal(entry.dn, "sesamPasswordClaim / objectClass sesamAccount", claimed);
+    internal::LogSchemaRefusal(entry.dn, "sesamPasswordClaim / objectClass sesamAccount", claimed);
     if (Unreachable(claimed)) {
       // The claim may have landed; the password cannot have changed.
       doubt.emplace();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sesam/log.h"
 #include "text.h"
 
 namespace sesam::ldap::internal {
@@ -99,6 +100,13 @@ std::string IdAttributeFor(config::IdAttribute setting, std::string_view vendor)
   if (vendor == kVendorActiveDirectory) return "objectGUID";
   if (vendor == kVendor389) return "nsUniqueId";
   return "entryUUID";
+}
+
+bool LogSchemaRefusal(const std::string& dn, std::string_view attributes, const Status& status) {
+  if (status.code() != StatusCode::kInvalidArgument) return false;
+  log::Error("LDAP: the server refused to write " + std::string(attributes) + " on " + dn +
+             " (is the Sesam schema loaded? see schemas/README.md): " + status.message());
+  return true;
 }
 
 Result<ServerProfile> DetectProfile(Session& session, const config::LdapSection& settings) {
