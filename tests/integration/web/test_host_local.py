@@ -11,7 +11,7 @@ import unittest
 import uuid
 
 from webtest import ENV, OLD_PASSWORD, Browser, Mailbox, binds, link_of, link_path, run_tests
-from sesam_harness.web import Web
+from sesam_harness.web import Web, ldap_section
 
 NEW_PASSWORD = "Zomer-Vakantie-2026!"
 
@@ -91,6 +91,52 @@ class HostLocal(unittest.TestCase):
             sent = cli(web, "send-reset", "--datadir", ENV["SESAM_WEB_DATADIR"], username)
             self.assertEqual(0, sent.returncode, sent.stderr)
             self.assertIn("3 reset round(s)", cli(web, "limits", username).stdout)
+
+    def test_the_cli_first_then_sesam_fcgi_share_the_count(self):
+        """The admin's `sesam` (root) opens the store first, in a state dir
+        owned by the service user: the files stay that user's, and sesam-fcgi
+        started after counts on from there."""
+        own, co = four_addresses("clifirst")
+        username, _ = add_plain_account(own, co[:1])
+        base = os.path.join(ENV["SESAM_TEST_WORKDIR"], "clifirst")
+        state = os.path.join(base, "state")
+        os.makedirs(state, mode=0o700)
+        service_uid = 65534  # nobody: a user other than root, as `sesam` is
+        if os.getuid() == 0:
+            os.chown(state, service_uid, service_uid)
+            # The service user must reach its directory, as /var/lib/sesam.
+            for parent in (ENV["SESAM_TEST_WORKDIR"], base):
+                os.chmod(parent, 0o711)
+        key = os.path.join(base, "token.key")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(b"k" * 32)
+        config = os.path.join(base, "sesam.conf")
+        ldap = "\n".join(f"{k} = {v}" for k, v in ldap_section(ENV).items())
+        with open(config, "w") as f:
+            f.write(f"[ldap]\n{ldap}\n[mail]\nsmtp_url = {ENV['SESAM_TEST_SMTP_URL']}\n"
+                    "starttls = no\nfrom = Sint-Jan <noreply@school.test>\n"
+                    "[web]\nbase_url = http://127.0.0.1/sesam\n"
+                    f"state_dir = {state}\naccount_limit = 2/1h\n[token]\nkey_file = {key}\n")
+        mailbox = Mailbox()
+        sent = subprocess.run([ENV["SESAM_CLI"], "send-reset", "--config", config, "--datadir",
+                               ENV["SESAM_WEB_DATADIR"], username], capture_output=True, text=True)
+        self.assertEqual(0, sent.returncode, sent.stderr)
+        self.assertEqual(2, len(mailbox.wait(2)))
+        self.assertNotIn("could not", sent.stderr + sent.stdout)
+        if os.getuid() == 0:
+            for name in ("data.mdb", "lock.mdb"):
+                self.assertEqual(service_uid, os.stat(os.path.join(state, name)).st_uid, name)
+        with Web(ENV["SESAM_TEST_WORKDIR"], dict(os.environ), name="clifirst-web",
+                 overrides={("web", "account_limit"): "2/1h", ("web", "state_dir"): state,
+                            ("token", "key_file"): key}) as web:
+            mailbox = Mailbox()
+            for address in own + co[:1]:
+                reply = Browser(base_url=web.base_url, port=web.port).forgot(username, address)
+                self.assertEqual(303, reply.status)
+            # The CLI's round counts: one more round (two messages), then the limit.
+            self.assertEqual(2, len(mailbox.wait(4, timeout=5.0)))
+            self.assertEqual(1, web.log_text().count("limited (account_limit reached"))
 
     def test_two_hosts_each_count_their_own(self):
         """The measurement of docs/scaling.md: two portal hosts (two state
