@@ -158,6 +158,18 @@ TEST(NoSchema, ProfileSaysNoSchemaAndTheRest) {
   CHECK_TRUE(profile->assertion_control);
 }
 
+// A detection search the server refuses (here: a base that does not exist)
+// leaves its part at the safe default instead of failing every call.
+TEST(NoSchema, ARefusedDetectionSearchFallsBackToTheDefault) {
+  auto settings = Settings();
+  settings.base = "ou=nowhere," + Env("SESAM_TEST_LDAP_BASE");
+  auto directory = Make(settings, Host(StateDir("nowhere")));
+  auto profile = directory->Profile();
+  CHECK_TRUE_TEXT(profile.ok(), profile.status().ToString().c_str());
+  STRCMP_EQUAL("userPassword", profile->state_source.c_str());
+  STRCMP_EQUAL("OpenLDAP", profile->vendor.c_str());
+}
+
 TEST(NoSchema, FindsAccountsByTheirIdWithCoAccountsFromAStandardAttribute) {
   auto directory = Make(Settings(), Host(StateDir("find")));
   const Account jan = Find(*directory, "jan.selle");
