@@ -694,7 +694,9 @@ class LdapDirectory final : public Directory {
         } else if (*landed) {
           log::Warning("LDAP: the answer to a password write for " + entry.dn +
                        " was lost; the read-back shows it landed");
-          if (!doubt.claim.empty()) UpdateShadowLastChange(session, entry);
+          // exop / ad wrote the password apart from shadowLastChange (with a
+          // claim in the directory or on the host).
+          if (doubt.written_value.empty()) UpdateShadowLastChange(session, entry);
           decided = Status::Ok();
         } else if (StateOf(entry, profile) == expected_state) {
           decided = NotChanged(doubt.failure);
