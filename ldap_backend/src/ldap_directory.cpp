@@ -300,8 +300,12 @@ class LdapDirectory final : public Directory {
   }
 
   // crypt / argon2 need the RFC 4528 assertion for their compare-and-swap;
-  // exop / ad the schema's claim attribute.
+  // exop / ad the schema's claim attribute. A state from pwdChangedTime
+  // (seconds) may stay the same across a write in the same second, so no
+  // compare on it tells two uses of one link apart: the host claim, kept
+  // after the write, does (on this host).
   bool NeedsHostClaim(const ServerProfile& profile) const {
+    if (profile.state_source == "pwdChangedTime") return true;
     switch (settings_.password_mode) {
       case config::PasswordMode::kCrypt:
       case config::PasswordMode::kArgon2:
