@@ -43,8 +43,9 @@
 //   Where the directory cannot decide atomically (crypt / argon2 without the
 //   assertion control; exop / ad without the Sesam schema; any mode whose
 //   state comes from pwdChangedTime) the writers of one account and state
-//   are serialised on the host instead (see Host-local state): the claim is a record in the state store, with the same lifetime
-//   rule as ClaimBlocks; a store that cannot be used -> Unavailable
+//   are serialised on the host instead (see Host-local state): the claim
+//   is a record in the state store, with the same lifetime rule as
+//   ClaimBlocks; a store that cannot be used -> Unavailable
 //   kPasswordNotChanged (no write without the claim).
 //   A lost race (assertion failed, value gone, single-value conflict) ->
 //   FailedPrecondition "password_state_changed".
