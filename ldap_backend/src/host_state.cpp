@@ -48,7 +48,13 @@ std::string HostLedger::ClaimKey(std::string_view id_attribute, std::string_view
 
 Status HostLedger::StoreError(std::string_view what, const Status& status) const {
   std::string message = "the host state store cannot " + std::string(what) + " ([web] state_dir";
-  message += status.ok() ? ")" : "): " + status.ToString();
+  if (!status.ok()) {
+    message += "): " + status.ToString();
+  } else if (host_.store != nullptr && derived_key_.empty()) {
+    message += "): no [token] key to hash the account ids with";
+  } else {
+    message += ")";
+  }
   return Status(StatusCode::kUnavailable, message, std::string(kStateStore));
 }
 

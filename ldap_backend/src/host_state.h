@@ -26,8 +26,9 @@ class HostLedger {
  public:
   explicit HostLedger(HostState host);
 
-  // Whether a store is open (else every call fails with reason kStateStore).
-  bool usable() const { return host_.store != nullptr; }
+  // Whether a store is open and a key to hash with is known (else every
+  // call fails with reason kStateStore: no account id unkeyed in a store).
+  bool usable() const { return host_.store != nullptr && !derived_key_.empty(); }
 
   std::string AccountKey(std::string_view id_attribute, std::string_view id) const;
   std::string ClaimKey(std::string_view id_attribute, std::string_view id,
