@@ -227,6 +227,16 @@ TEST(NoSchema, WithoutAStoreTheFormCannotCountButTheHelpdeskCan) {
   CHECK_TRUE(directory->BeginResetRound(lien, Limit(0), std::chrono::system_clock::now()).ok());
 }
 
+TEST(NoSchema, AStoreWithoutAKeyCountsNothing) {
+  HostState keyless = Host(StateDir("keyless"));
+  keyless.key = SecretString();
+  auto directory = Make(Settings(), std::move(keyless));
+  const auto refused = directory->BeginResetRound(Find(*directory, "lien.devos"), Limit(3),
+                                                  std::chrono::system_clock::now());
+  STRCMP_EQUAL("state_store", refused.status().reason().c_str());
+  CHECK_TRUE(refused.status().message().find("no [token] key") != std::string::npos);
+}
+
 TEST(NoSchema, AnIdAttributeTheEntriesLackGivesNoIdAndNoRound) {
   auto settings = Settings();
   settings.id_attribute = sesam::config::IdAttribute::kNsUniqueId;
