@@ -2,7 +2,8 @@
 // One-time reset links: JWTs (RFC 7519) signed with HMAC-SHA256 (HS256 only)
 // under a key of at least 32 random bytes read from [token] key_file.
 //
-// A token names the account by its entryUUID (no name or address in a link)
+// A token names the account by its id (entryUUID, nsUniqueId or objectGUID,
+// see ldap::Account::id; no name or address in a link)
 // and carries what binds it to the account when it was issued: a keyed digest
 // of the password state (so every link dies when the password changes, by any
 // path) and a keyed digest of the address it was mailed to (so a link dies when
@@ -36,7 +37,7 @@ inline constexpr std::size_t kMinKeySize = 32;
 inline constexpr std::size_t kMaxTokenSize = 2048;
 
 struct Claims {
-  std::string subject;                // "sub": the account's entryUUID
+  std::string subject;                // "sub": the account's id (ldap::Account::id)
   std::string id;                     // "jti": 128 random bits, base64url
   std::int64_t issued_at = 0;         // "iat": seconds since the epoch
   std::int64_t expires_at = 0;        // "exp"
