@@ -364,3 +364,23 @@ TEST(SambaAd, ConcurrentResetsOfOneStateChangeOnce) {
   LONGS_EQUAL(1, ok);
   CHECK_EQUAL(LDAP_SUCCESS, BindAs(Upn("pw.race"), "Race-Wachtwoord-" + std::to_string(won)));
 }
+
+// docs/directories.md: Reset Password and write lockoutTime, nothing else.
+TEST(SambaAd, TheServiceAccountHasLeastRights) {
+  const Account jan = Find(*Make(), "jan.selle");
+  LDAP* ld = Connect();
+  std::string bind_password;
+  std::ifstream(Env("SESAM_TEST_LDAP_BIND_PASSWORD_FILE")) >> bind_password;
+  LONGS_EQUAL(LDAP_SUCCESS, Bind(ld, Env("SESAM_TEST_LDAP_BIND_DN"), bind_password));
+  for (const char* attribute : {"mail", "description", "userAccountControl", "accountExpires"}) {
+    char* values[] = {const_cast<char*>("1"), nullptr};
+    LDAPMod mod{};
+    mod.mod_op = LDAP_MOD_REPLACE;
+    mod.mod_type = const_cast<char*>(attribute);
+    mod.mod_values = values;
+    LDAPMod* mods[] = {&mod, nullptr};
+    LONGS_EQUAL_TEXT(LDAP_INSUFFICIENT_ACCESS,
+                     ldap_modify_ext_s(ld, jan.dn.c_str(), mods, nullptr, nullptr), attribute);
+  }
+  ldap_unbind_ext_s(ld, nullptr, nullptr);
+}
