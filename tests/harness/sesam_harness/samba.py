@@ -65,6 +65,8 @@ NAME@school.test; mail; otherMailbox):
   lock.ed       locked out (lockoutTime set); lock.ed@school.test
   lock.kept     locked out as well (for unlock_on_reset = no)
   young.user    under the PSO "young" (minimum age 1 day); young@school.test
+  must.change   "must change password at next logon" (pwdLastSet 0)
+  no.change     "user cannot change password" (Change Password denied to Everyone, SELF)
 Under OU=Staff (SESAM_TEST_SAMBA_STAFF; the service account may reset there but
 not write lockoutTime):
   staff.locked  locked out; staff.locked@school.test
