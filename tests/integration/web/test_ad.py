@@ -110,6 +110,27 @@ class ActiveDirectory(unittest.TestCase):
         self.assertNotEqual(303, browser.change(link, NEW_PASSWORD).status)
         self.assertFalse(binds("pw.change", NEW_PASSWORD))
 
+    def test_ads_complexity_refusal_on_the_form_in_the_visitors_language(self):
+        # A school with a passphrase policy (no kinds of characters asked) on
+        # an AD with complexity on: the form accepts a lower-case passphrase,
+        # AD refuses it, and the page says which rule (in Dutch, the default).
+        from sesam_harness.web import Web
+        with Web(ENV["SESAM_TEST_WORKDIR"], ENV, name="passphrase",
+                 overrides={("policy", "min_classes"): "0"}) as web:
+            mailbox = Mailbox()
+            browser = Browser(base_url=web.base_url, port=web.port)
+            self.assertEqual(303, browser.forgot("els.peeters", "els.peeters@school.test").status)
+            messages = mailbox.wait(2)
+            self.assertEqual(2, len(messages))
+            link = link_path(link_of(messages[0]))
+            refused = browser.change(link, "zonnige paardenbloemen in de wolken")
+            self.assertEqual(422, refused.status)
+            self.assertIn("drie soorten tekens", refused.body)
+            self.assertTrue(binds("els.peeters", OLD), "nothing written")
+            # The same link still works for a password AD accepts.
+            self.assertEqual(303, browser.change(link, "Zonnige Paardenbloemen 7").status)
+            self.assertTrue(binds("els.peeters", "Zonnige Paardenbloemen 7"))
+
 
 if __name__ == "__main__":
     run_tests()
