@@ -2,12 +2,9 @@
 // FindAccount calls per second through the pooled Directory against bare
 // libldap searches (one bound connection per thread, the same filter,
 // attributes and size limit): the bare rate is the limit the pool can reach.
-// Run by bench/ldap/run.sh against the test slapd or Samba AD DC: the
-// directory's [ldap] section comes from the harness's SESAM_TEST_CONFIG (URI,
-// TLS and its CA, filter, attributes), so both sides do the same work on
-// either; SESAM_BENCH_USERS (space-separated) names the accounts looked up.
+// Run by bench/ldap/run.sh against the test slapd (SESAM_TEST_LDAP_*).
 //
-// Usage: sesam_ldap_bench SECONDS THREADS...
+// Usage: [SESAM_BENCH_USERS=a,b,...] sesam_ldap_bench SECONDS THREADS...
 // Each rate is the best of three runs of SECONDS, bare and pool alternating.
 #include <ldap.h>
 
@@ -29,6 +26,25 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The fixture's users, or SESAM_BENCH_USERS (comma-separated): bench/scale
+// passes a sample spread over the whole generated school.
+std::vector<std::string> BenchUsers() {
+  const char* list = std::getenv("SESAM_BENCH_USERS");
+  if (list == nullptr || *list == '\0') {
+    return {"jan.selle",  "els.peeters", "noor.jacobs", "lien.devos",
+            "tom.zonder", "zoe.dubois",  "pieter.smtp"};
+  }
+  std::vector<std::string> users;
+  std::string rest = list;
+  for (std::size_t comma; (comma = rest.find(',')) != std::string::npos; rest.erase(0, comma + 1)) {
+    users.push_back(rest.substr(0, comma));
+  }
+  users.push_back(rest);
+  return users;
+}
+
+const std::vector<std::string> kUsers = BenchUsers();
+
 std::string Env(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr) {
@@ -38,29 +54,9 @@ std::string Env(const char* name) {
   return value;
 }
 
-std::vector<std::string> Users() {
-  const char* listed = std::getenv("SESAM_BENCH_USERS");
-  if (listed == nullptr) {
-    return {"jan.selle",  "els.peeters", "noor.jacobs", "lien.devos",
-            "tom.zonder", "zoe.dubois",  "pieter.smtp"};
-  }
-  std::vector<std::string> users;
-  std::string name;
-  for (const char* c = listed;; ++c) {
-    if (*c == ' ' || *c == '\0') {
-      if (!name.empty()) users.push_back(name);
-      name.clear();
-      if (*c == '\0') break;
-    } else {
-      name += *c;
-    }
-  }
-  return users;
-}
-
-const std::vector<std::string> kUsers = Users();
-
-// The harness's [ldap] section (SESAM_TEST_CONFIG).
+// The harness's [ldap] section (SESAM_TEST_CONFIG): URI, TLS and its CA,
+// filter and attributes, so that both sides do the same work on slapd,
+// 389-ds or Samba AD (bench/ldap/run.sh ... --samba).
 sesam::config::LdapSection Settings() {
   auto loaded = sesam::config::Load(Env("SESAM_TEST_CONFIG"));
   if (!loaded.ok()) {
