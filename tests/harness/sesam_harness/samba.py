@@ -8,15 +8,18 @@ SESAM_SAMBA_LOCK_TIMEOUT seconds, default 900), copies the provisioned and
 seeded template (cp -a) to <workdir>/samba/dc, gives it a certificate for
 127.0.0.1 under a fresh test CA, starts `samba -i -M single` and waits until a
 verified ldaps:// bind of the service account works; leaving stops Samba and
-releases the lock.
+releases the lock. smb.conf of the copy sets "old password allowed period =
+0" (Samba's default of 60 min lets the old password bind for an hour after a
+reset). A DC left running by a test killed with SIGKILL is stopped by the
+next holder of the lock (/tmp/sesam-samba.running names it).
 
 The template is provisioned once per machine into
 /var/tmp/sesam-samba-template/<key> (SESAM_SAMBA_TEMPLATE_ROOT), keyed by a hash
 of the provisioning command, samba_seed.py and Samba's version, and rebuilt
 when missing: `samba-tool domain provision` (--realm=SCHOOL.TEST --domain=SCHOOL
 --server-role=dc --dns-backend=NONE --use-rfc2307, interfaces=lo only) and
-samba_seed.py. Measured on the 2-core test machine: provisioning 6 s, seeding
-4 s, copy + start until the ldaps bind works about 1.5 s.
+samba_seed.py. Measured on the 2-core test machine (shared): provisioning
+4-11 s, seeding 2-5 s, copy + start until the ldaps bind works 0.7-4 s.
 
 Domain password rules: complexity on, length >= 8, history 5, no minimum age,
 no maximum age; bad binds never lock (threshold 0), a lockout set by hand
