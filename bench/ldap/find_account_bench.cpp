@@ -4,7 +4,7 @@
 // attributes and size limit): the bare rate is the limit the pool can reach.
 // Run by bench/ldap/run.sh against the test slapd (SESAM_TEST_LDAP_*).
 //
-// Usage: sesam_ldap_bench SECONDS THREADS...
+// Usage: [SESAM_BENCH_USERS=a,b,...] sesam_ldap_bench SECONDS THREADS...
 // Each rate is the best of three runs of SECONDS, bare and pool alternating.
 #include <ldap.h>
 
@@ -20,13 +20,30 @@
 #include "account_attributes.h"
 #include "sesam/config.h"
 #include "sesam/ldap/directory.h"
+#include "text.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::vector<std::string> kUsers = {"jan.selle",  "els.peeters", "noor.jacobs", "lien.devos",
-                                         "tom.zonder", "zoe.dubois",  "pieter.smtp"};
+// The fixture's users, or SESAM_BENCH_USERS (comma-separated): bench/scale
+// passes a sample spread over the whole generated school.
+std::vector<std::string> BenchUsers() {
+  const char* list = std::getenv("SESAM_BENCH_USERS");
+  if (list == nullptr || *list == '\0') {
+    return {"jan.selle",  "els.peeters", "noor.jacobs", "lien.devos",
+            "tom.zonder", "zoe.dubois",  "pieter.smtp"};
+  }
+  std::vector<std::string> users;
+  std::string rest = list;
+  for (std::size_t comma; (comma = rest.find(',')) != std::string::npos; rest.erase(0, comma + 1)) {
+    users.push_back(rest.substr(0, comma));
+  }
+  users.push_back(rest);
+  return users;
+}
+
+const std::vector<std::string> kUsers = BenchUsers();
 
 std::string Env(const char* name) {
   const char* value = std::getenv(name);
@@ -35,6 +52,18 @@ std::string Env(const char* name) {
     std::exit(2);
   }
   return value;
+}
+
+// The harness's [ldap] section (SESAM_TEST_CONFIG): URI, TLS and its CA,
+// filter and attributes, so that both sides do the same work on slapd,
+// 389-ds or Samba AD (bench/ldap/run.sh ... --samba).
+sesam::config::LdapSection Settings() {
+  auto loaded = sesam::config::Load(Env("SESAM_TEST_CONFIG"));
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
+    std::exit(2);
+  }
+  return loaded->ldap;
 }
 
 template <typename Body>
@@ -56,17 +85,34 @@ double Rate(unsigned threads, std::chrono::seconds duration, Body body) {
 }
 
 double BareRate(unsigned threads, std::chrono::seconds duration) {
-  const std::string uri = Env("SESAM_TEST_LDAP_URI");
-  const std::string bind_dn = Env("SESAM_TEST_LDAP_BIND_DN");
-  auto secret = sesam::config::ReadSecretFile(Env("SESAM_TEST_LDAP_BIND_PASSWORD_FILE"));
+  const sesam::config::LdapSection settings = Settings();
+  const std::string uri = settings.uri.front();
+  const std::string bind_dn = settings.bind_dn;
+  auto secret = sesam::config::ReadSecretFile(settings.bind_password_file);
   if (!secret.ok()) std::exit(2);
   const std::string password(secret->view());
-  const std::string base = Env("SESAM_TEST_LDAP_PEOPLE");
+  const std::string base = settings.base;
   return Rate(threads, duration, [&](unsigned t, auto& stop, auto& calls, auto& failures) {
     LDAP* ld = nullptr;
     ldap_initialize(&ld, uri.c_str());
     const int version = LDAP_VERSION3;
     if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS) {
+      ++failures;
+      return;
+    }
+    // TLS as the Directory does it: the configured CA, the certificate checked.
+    if (!settings.tls_ca_file.empty()) {
+      const int demand = LDAP_OPT_X_TLS_DEMAND;
+      const int new_context = 0;
+      if (ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, settings.tls_ca_file.c_str()) !=
+              LDAP_OPT_SUCCESS ||
+          ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+          ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &new_context) != LDAP_OPT_SUCCESS) {
+        ++failures;
+        return;
+      }
+    }
+    if (settings.start_tls && ldap_start_tls_s(ld, nullptr, nullptr) != LDAP_SUCCESS) {
       ++failures;
       return;
     }
@@ -77,13 +123,12 @@ double BareRate(unsigned threads, std::chrono::seconds duration) {
       return;
     }
     std::vector<char*> attributes;
-    const std::vector<std::string> names =
-        sesam::ldap::internal::AccountAttributes(sesam::config::DefaultConfig().ldap);
+    const std::vector<std::string> names = sesam::ldap::internal::AccountAttributes(settings);
     for (const auto& a : names) attributes.push_back(const_cast<char*>(a.c_str()));
     attributes.push_back(nullptr);
     for (std::size_t i = t; !stop; ++i) {
       const std::string filter =
-          "(&(objectClass=inetOrgPerson)(uid=" + kUsers[i % kUsers.size()] + "))";
+          sesam::ldap::internal::ExpandFilter(settings.user_filter, kUsers[i % kUsers.size()]);
       timeval limit{5, 0};
       LDAPMessage* result = nullptr;
       const int rc = ldap_search_ext_s(ld, base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
@@ -100,11 +145,7 @@ double BareRate(unsigned threads, std::chrono::seconds duration) {
 }
 
 double PoolRate(unsigned threads, std::chrono::seconds duration) {
-  sesam::config::LdapSection settings = sesam::config::DefaultConfig().ldap;
-  settings.uri = {Env("SESAM_TEST_LDAP_URI")};
-  settings.bind_dn = Env("SESAM_TEST_LDAP_BIND_DN");
-  settings.bind_password_file = Env("SESAM_TEST_LDAP_BIND_PASSWORD_FILE");
-  settings.base = Env("SESAM_TEST_LDAP_PEOPLE");
+  sesam::config::LdapSection settings = Settings();
   settings.pool_size = threads;
   auto directory = sesam::ldap::MakeLdapDirectory(settings);
   if (!directory.ok()) std::exit(2);
