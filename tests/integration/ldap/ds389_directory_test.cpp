@@ -208,3 +208,22 @@ TEST(Ds389Directory, TheServiceAccountHasLeastRights) {
   LONGS_EQUAL(LDAP_INSUFFICIENT_ACCESS,
               Modify(jan, LDAP_MOD_ADD, "description", "Sesam was here", service));
 }
+
+// The link lookup (FindAccountById) and FindAccount are indexed searches on a
+// stock 389: its access log marks an unindexed search notes=U or notes=A.
+TEST(Ds389Directory, LookupsAreIndexed) {
+  auto directory = Make(Settings());
+  const Account jan = Find(*directory, "jan.selle");
+  CHECK_TRUE(directory->FindAccountById(jan.id).ok());
+  CHECK_TRUE(directory->FindAccount("nobody.here").status().code() == StatusCode::kNotFound);
+  const std::string log = "/var/log/dirsrv/slapd-" + Env("SESAM_TEST_DS389_INSTANCE") + "/access";
+  FILE* file = std::fopen(log.c_str(), "r");
+  CHECK_TRUE_TEXT(file != nullptr, log.c_str());
+  std::string text;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) text.append(buffer, n);
+  std::fclose(file);
+  CHECK_TRUE(text.find("uid=jan.selle") != std::string::npos);  // the log is what we read
+  CHECK_TEXT(text.find("notes=U") == std::string::npos && text.find("notes=A") == std::string::npos,
+             "an unindexed search in the access log");
+}
