@@ -411,7 +411,10 @@ def _leftovers(name):
 class Ds389:
     def __init__(self, workdir):
         self.workdir = os.path.join(workdir, "ds389")
-        self.name = "sesamtest" + secrets.token_hex(4)
+        # Digits only: lib389 2.3's remove strips every "db" from the database
+        # path to find the instance's /var/lib directory, so a name holding
+        # "db" (as hex may) leaves that directory behind.
+        self.name = "sesamtest%010d" % secrets.randbelow(10**10)
         self.created = False
         self.timings = {}
 
