@@ -87,7 +87,8 @@ int RunSetPassword(Args args) {
     return kExitUsage;
   }
   const policy::Policy& engine = *created;
-  Result<std::unique_ptr<ldap::Directory>> directory = ldap::MakeLdapDirectory(loaded->ldap);
+  Result<std::unique_ptr<ldap::Directory>> directory =
+      ldap::MakeLdapDirectory(loaded->ldap, ldap::OpenHostState(*loaded));
   if (!directory.ok()) {
     std::fprintf(stderr, "sesam set-password: %s\n", directory.status().message().c_str());
     return kExitUsage;

@@ -24,6 +24,10 @@ def main():
     parser.add_argument("--slapd", action="store_true", help="an OpenLDAP server with test accounts")
     parser.add_argument("--ds389", action="store_true",
                         help="a 389 Directory Server with test accounts (root only; instead of --slapd)")
+    parser.add_argument("--slapd-no-schema", action="store_true",
+                        help="--slapd without the Sesam schema (slapd.py, schema=False)")
+    parser.add_argument("--slapd-hidden-passwords", action="store_true",
+                        help="--slapd-no-schema, the service account cannot read userPassword")
     parser.add_argument("--smtp", action="store_true", help="an SMTP sink that stores messages")
     parser.add_argument("--web", action="store_true",
                         help="nginx in front of sesam-fcgi (implies --slapd --smtp)")
@@ -34,8 +38,8 @@ def main():
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
-    if args.slapd and args.ds389:
-        parser.error("--slapd and --ds389 both export SESAM_TEST_LDAP_*: pick one")
+    if (args.slapd or args.slapd_no_schema or args.slapd_hidden_passwords) and args.ds389:
+        parser.error("--slapd* and --ds389 both export SESAM_TEST_LDAP_*: pick one")
     if args.ds389 and os.geteuid() != 0:
         # dscreate writes under /etc/dirsrv and /var/lib/dirsrv. CI runs as root;
         # 77 is the tests' SKIP_RETURN_CODE.
@@ -55,9 +59,12 @@ def main():
     workdir = tempfile.mkdtemp(prefix="sesam-it-")
     env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
     with contextlib.ExitStack() as servers:
-        if args.slapd:
+        if args.slapd or args.slapd_no_schema or args.slapd_hidden_passwords:
             from sesam_harness.slapd import Slapd
-            env.update(servers.enter_context(Slapd(workdir)).env())
+            plain = args.slapd_no_schema or args.slapd_hidden_passwords
+            env.update(servers.enter_context(
+                Slapd(workdir, schema=not plain,
+                      readable_passwords=not args.slapd_hidden_passwords)).env())
         if args.ds389:
             from sesam_harness.ds389 import Ds389
             env.update(servers.enter_context(Ds389(workdir)).env())
