@@ -25,6 +25,7 @@
 #include "sesam/utf8.h"
 #include "session.h"
 #include "text.h"
+#include "time_state.h"
 
 namespace sesam::ldap {
 namespace {
@@ -328,8 +329,14 @@ class LdapDirectory final : public Directory {
 
   static std::string StateOf(const Entry& entry, const ServerProfile& profile) {
     if (StateFromTime(profile)) {
-      const std::string& time = profile.state_source;
-      return internal::PasswordState({time + ":" + entry.First(time)}, "");
+      internal::TimeState time = internal::PasswordStateFromTime(entry, profile.state_source);
+      if (!time.readable) {
+        log::Error(
+            "LDAP: the service account reads neither pwdUpdateTime nor modifyTimestamp"
+            " of an account: no reset link can work (let it read both;"
+            " docs/directories.md)");
+      }
+      return std::move(time.state);
     }
     return internal::PasswordState(entry.Values("userPassword"), entry.First("pwdLastSet"));
   }
@@ -812,7 +819,7 @@ std::vector<std::string> internal::AccountAttributes(const config::LdapSection& 
       "sesamResetRounds", "sesamPasswordClaim",
       // Operational or optional: asked for by name. Every id attribute and
       // state source any profile may use: a server ignores those it lacks.
-      "entryUUID", "nsUniqueId", "objectGUID", "pwdChangedTime", "pwdUpdateTime",
+      "entryUUID", "nsUniqueId", "objectGUID", "pwdChangedTime", "pwdUpdateTime", "modifyTimestamp",
       "pwdAccountLockedTime", "nsAccountLock", "userAccountControl"};
   for (const auto* list :
        {&settings.name_attribute, &settings.mail_attributes, &settings.coaccount_mail_attributes}) {

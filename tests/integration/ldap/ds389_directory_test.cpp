@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sesam/config.h"
@@ -46,6 +47,7 @@ sesam::config::LdapSection Settings() {
   s.bind_password_file = Env("SESAM_TEST_LDAP_BIND_PASSWORD_FILE");
   s.base = People();
   s.coaccount_mail_attributes = {Env("SESAM_TEST_LDAP_COACCOUNT_ATTRIBUTE")};
+  s.update_shadow_last_change = false;  // the least rights write userPassword only
   s.network_timeout = std::chrono::milliseconds(1000);
   s.timeout = std::chrono::milliseconds(3000);
   return s;
@@ -365,4 +367,28 @@ TEST(Ds389Directory, TooYoungUnderAFineGrainedPolicy) {
       directory->SetPassword(account, SecretString("Tweede-Wijziging-2"), account.password_state);
   STRCMP_EQUAL("ppolicy.too_young", status.reason().c_str());
   LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Eerste-Wijziging-1"));
+}
+
+// 389 as it comes stamps no pwdUpdateTime (passwordTrackUpdateTime off): the
+// state then comes from modifyTimestamp, so a change still spends the old
+// state, and a used link cannot be used again.
+TEST(Ds389Directory, AChangeSpendsTheStateWithoutPasswordTracking) {
+  LONGS_EQUAL(LDAP_SUCCESS,
+              Modify("cn=config", LDAP_MOD_REPLACE, "passwordTrackUpdateTime", "off"));
+  auto directory = Make(Settings());
+  const Account before = Find(*directory, "pw.cli");
+  CHECK_TRUE(Read(before.dn, "pwdUpdateTime").empty());
+  // modifyTimestamp has whole seconds, and the harness seeded pw.cli moments
+  // ago: the change must fall in a later second to move it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const auto status =
+      directory->SetPassword(before, SecretString("Zonder-Spoor-Gezet-1"), before.password_state);
+  const auto again =
+      directory->SetPassword(before, SecretString("Nog-Eens-Gezet-2"), before.password_state);
+  LONGS_EQUAL(LDAP_SUCCESS, Modify("cn=config", LDAP_MOD_REPLACE, "passwordTrackUpdateTime", "on"));
+  CHECK_TRUE_TEXT(status.ok(), status.ToString().c_str());
+  CHECK_TRUE(Read(before.dn, "pwdUpdateTime").empty());  // untracked indeed
+  CHECK_TRUE(Find(*directory, "pw.cli").password_state != before.password_state);
+  STRCMP_EQUAL("password_state_changed", again.reason().c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(before.dn, "Zonder-Spoor-Gezet-1"));
 }
