@@ -24,6 +24,8 @@ def main():
     parser.add_argument("--slapd", action="store_true", help="an OpenLDAP server with test accounts")
     parser.add_argument("--ds389", action="store_true",
                         help="a 389 Directory Server with test accounts (root only; instead of --slapd)")
+    parser.add_argument("--ds389-schema", action="store_true",
+                        help="--ds389 set up as docs/deploy.md says: the Sesam schema, the shipped ACIs")
     parser.add_argument("--slapd-no-schema", action="store_true",
                         help="--slapd without the Sesam schema (slapd.py, schema=False)")
     parser.add_argument("--slapd-hidden-passwords", action="store_true",
@@ -38,6 +40,7 @@ def main():
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
+    args.ds389 = args.ds389 or args.ds389_schema
     if (args.slapd or args.slapd_no_schema or args.slapd_hidden_passwords) and args.ds389:
         parser.error("--slapd* and --ds389 both export SESAM_TEST_LDAP_*: pick one")
     if args.ds389 and os.geteuid() != 0:
@@ -67,7 +70,7 @@ def main():
                       readable_passwords=not args.slapd_hidden_passwords)).env())
         if args.ds389:
             from sesam_harness.ds389 import Ds389
-            env.update(servers.enter_context(Ds389(workdir)).env())
+            env.update(servers.enter_context(Ds389(workdir, schema=args.ds389_schema)).env())
         if args.smtp:
             from sesam_harness.smtp import SmtpSink
             env.update(servers.enter_context(SmtpSink(workdir)).env())

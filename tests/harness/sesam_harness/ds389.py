@@ -38,6 +38,9 @@ Directory content (the same people as slapd.py, under ou=people):
 Service account cn=sesam,ou=services,dc=school,dc=test, least rights by ACI on
 ou=people: read/search/compare of the attributes Sesam reads (see READ_ATTRS),
 write of userPassword, nothing else (it cannot read userPassword).
+With schema=True, as docs/deploy.md sets 389 up instead: the Sesam schema
+copied to the instance's schema/99sesam.ldif before its first start, and the
+ACIs of packaging/acl/389ds-aci.ldif (the shipped example, its DNs replaced).
 Global password policy (cn=config): passwordCheckSyntax on, passwordMinLength
 8, passwordHistory on with passwordInHistory 5, passwordTrackUpdateTime on
 (pwdUpdateTime). The service account is no password administrator, so its
@@ -60,9 +63,12 @@ root to the Directory Manager):
   SESAM_TEST_LDAP_CA_FILE             the test CA certificate (PEM)
   SESAM_TEST_LDAP_CONTROL             script: stop|start|restart|kill|pause|resume,
                                       as slapd.py's
-  SESAM_TEST_LDAP_COACCOUNT_ATTRIBUTE mailAlternateAddress
+  SESAM_TEST_LDAP_COACCOUNT_ATTRIBUTE mailAlternateAddress (with schema=True:
+                                      sesamCoAccountMail, objectClass sesamAccount)
   SESAM_TEST_LDAP_DISABLED_USER       disabled.user
   SESAM_TEST_DS389_INSTANCE           the instance name (dsctl/dsconf NAME ...)
+  SESAM_TEST_LDAP_SESAM_SCHEMA        "1" with the Sesam schema (Ds389(schema=True),
+                                      with_servers.py --ds389-schema), else "0"
   SESAM_TEST_CONFIG                   a sesam.conf whose [ldap] section points here,
                                       with start_tls = yes: 389 answers a Password
                                       Modify exop in clear with "Confidentiality
@@ -80,6 +86,7 @@ long to stop).
 
 import os
 import secrets
+import shutil
 import subprocess
 import textwrap
 import time
@@ -97,6 +104,9 @@ COACCOUNT_ATTRIBUTE = "mailAlternateAddress"
 DISABLED_USER = "disabled.user"
 # 389's fine-grained policy for young.user (slapd.py's cn=young): a minimum age.
 YOUNG_POLICY = "cn=young,cn=nsPwPolicyContainer," + PEOPLE
+_TOP = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+SCHEMA_FILE = os.path.join(_TOP, "schemas", "sesam-389ds.ldif")
+SHIPPED_ACI = os.path.join(_TOP, "packaging", "acl", "389ds-aci.ldif")
 DSCREATE = "/usr/sbin/dscreate"
 DSCTL = "/usr/sbin/dsctl"
 NS_SLAPD = "/usr/sbin/ns-slapd"
@@ -279,7 +289,8 @@ def make_ca_and_certificate(directory):
     return p("ca.crt"), p("server.crt"), p("server.key")
 
 
-def people_ldif():
+def people_ldif(schema=False):
+    co_attribute = "sesamCoAccountMail" if schema else COACCOUNT_ATTRIBUTE
     entries = []
     accounts = list(ACCOUNTS) + [(DISABLED_USER, None, "Disabled User", "Disabled", "User",
                                   ["disabled@school.test"], [], ["nsAccountLock: true"])]
@@ -289,7 +300,7 @@ def people_ldif():
         dn = (rdn or "uid=" + uid) + "," + PEOPLE
         lines = [ldif_line("dn", dn), "objectClass: top", "objectClass: inetOrgPerson",
                  "objectClass: posixAccount", "objectClass: shadowAccount",
-                 "objectClass: mailRecipient",
+                 "objectClass: sesamAccount" if schema else "objectClass: mailRecipient",
                  ldif_line("uid", uid), ldif_line("cn", cn), ldif_line("givenName", given),
                  ldif_line("sn", sn), ldif_line("displayName", cn),
                  "uidNumber: %d" % (10000 + number), "gidNumber: 10000",
@@ -298,10 +309,10 @@ def people_ldif():
         if rdn:
             lines.append(ldif_line(rdn.split("=", 1)[0], rdn.split("=", 1)[1]))
         lines += [ldif_line("mail", m) for m in own]
-        # mailAlternateAddress compares without case (IA5 caseIgnore): 389
+        # Both co-account attributes compare without case (IA5 caseIgnore): 389
         # refuses noor.jacobs's second MAMA.jacobs@..., so it is stored once.
         co = [m for i, m in enumerate(co) if m.lower() not in [c.lower() for c in co[:i]]]
-        lines += [ldif_line(COACCOUNT_ATTRIBUTE, m) for m in co]
+        lines += [ldif_line(co_attribute, m) for m in co]
         # slapd's per-account policy (cn=young) becomes 389's fine-grained one.
         lines += ["pwdpolicysubentry: " + YOUNG_POLICY if line.startswith("pwdPolicySubentry")
                   else line for line in extra]
@@ -309,17 +320,30 @@ def people_ldif():
     return "\n".join(entries)
 
 
-def seed_ldif():
+def shipped_aci_ldif():
+    """packaging/acl/389ds-aci.ldif, as deploy.md has a site apply it: its DNs
+    replaced by the harness's."""
+    with open(SHIPPED_ACI) as f:
+        text = f.read()
+    return (text.replace("uid=sesam,cn=sysaccounts,cn=etc,dc=school,dc=be", BIND_DN)
+            .replace("ou=people,dc=school,dc=be", PEOPLE))
+
+
+def seed_ldif(schema):
     svc = 'userdn="ldap:///%s"' % BIND_DN
     read = " || ".join(READ_ATTRS)
+    # With the schema, the shipped ACIs (applied after the seed) instead of
+    # the least ones.
+    least = "" if schema else textwrap.dedent("""\
+        aci: (targetattr="{read}")(version 3.0; acl "sesam reads accounts"; allow (read, search, compare) {svc};)
+        aci: (targetattr="userPassword")(version 3.0; acl "sesam resets passwords"; allow (write) {svc};)
+        """).format(read=read, svc=svc)
     base = textwrap.dedent("""\
         dn: ou=people,{s}
         objectClass: top
         objectClass: organizationalUnit
         ou: people
-        aci: (targetattr="{read}")(version 3.0; acl "sesam reads accounts"; allow (read, search, compare) {svc};)
-        aci: (targetattr="userPassword")(version 3.0; acl "sesam resets passwords"; allow (write) {svc};)
-        aci: (targetattr="userPassword")(version 3.0; acl "users change their own password"; allow (write) userdn="ldap:///self";)
+        {least}aci: (targetattr="userPassword")(version 3.0; acl "users change their own password"; allow (write) userdn="ldap:///self";)
 
         dn: cn=nsPwPolicyContainer,ou=people,{s}
         objectClass: top
@@ -350,9 +374,9 @@ def seed_ldif():
         objectClass: simpleSecurityObject
         cn: sesam
         userPassword: {bind_pw}
-        """).format(s=SUFFIX, read=read, svc=svc, bind=BIND_DN, bind_pw=BIND_PASSWORD,
+        """).format(s=SUFFIX, least=least, bind=BIND_DN, bind_pw=BIND_PASSWORD,
                    young=YOUNG_POLICY)
-    return base + "\n" + people_ldif()
+    return base + "\n" + people_ldif(schema)
 
 
 # Set in dse.ldif while the server is down, before its first start with TLS.
@@ -411,8 +435,12 @@ def _leftovers(name):
 
 
 class Ds389:
-    def __init__(self, workdir):
+    def __init__(self, workdir, schema=False):
+        """`schema`: set up as docs/deploy.md says, with the Sesam schema
+        (schemas/sesam-389ds.ldif as 99sesam.ldif) and the shipped ACIs."""
         self.workdir = os.path.join(workdir, "ds389")
+        self.schema = schema
+        self.coaccount_attribute = "sesamCoAccountMail" if schema else COACCOUNT_ATTRIBUTE
         # Digits only: lib389 2.3's remove strips every "db" from the database
         # path to find the instance's /var/lib directory, so a name holding
         # "db" (as hex may) leaves that directory behind.
@@ -489,12 +517,18 @@ class Ds389:
         self._run([DSCTL, self.name, "tls", "import-ca", self.ca_file, "Sesam test CA"])
         self._run([DSCTL, self.name, "tls", "import-server-key-cert", crt, key])
         set_cn_config("/etc/dirsrv/slapd-%s/dse.ldif" % self.name, CN_CONFIG)
+        if self.schema:
+            target = "/etc/dirsrv/slapd-%s/schema/99sesam.ldif" % self.name
+            shutil.copyfile(SCHEMA_FILE, target)
+            os.chmod(target, 0o644)
         self.timings["tls"] = time.monotonic() - mark
         mark = time.monotonic()
         self._run([self.control, "start"], timeout=120)
         self.timings["start"] = time.monotonic() - mark
         mark = time.monotonic()
-        self._ldapmodify(seed_ldif(), add=True)
+        self._ldapmodify(seed_ldif(self.schema), add=True)
+        if self.schema:
+            self._ldapmodify(shipped_aci_ldif())
         self.timings["seed"] = time.monotonic() - mark
         self.timings["total"] = time.monotonic() - started
         with open(os.path.join(w, "timings.txt"), "w") as f:
@@ -524,7 +558,7 @@ class Ds389:
                 timeout = 3s
                 pool_size = 4
                 """).format(port=self.port, bind=BIND_DN, pwfile=self.password_file,
-                            people=PEOPLE, co=COACCOUNT_ATTRIBUTE, ca=self.ca_file))
+                            people=PEOPLE, co=self.coaccount_attribute, ca=self.ca_file))
         return self
 
     def __exit__(self, *exc):
@@ -553,8 +587,9 @@ class Ds389:
             "SESAM_TEST_LDAP_USER_PASSWORD": USER_PASSWORD,
             "SESAM_TEST_LDAP_CA_FILE": self.ca_file,
             "SESAM_TEST_LDAP_CONTROL": self.control,
-            "SESAM_TEST_LDAP_COACCOUNT_ATTRIBUTE": COACCOUNT_ATTRIBUTE,
+            "SESAM_TEST_LDAP_COACCOUNT_ATTRIBUTE": self.coaccount_attribute,
             "SESAM_TEST_LDAP_DISABLED_USER": DISABLED_USER,
             "SESAM_TEST_DS389_INSTANCE": self.name,
+            "SESAM_TEST_LDAP_SESAM_SCHEMA": "1" if self.schema else "0",
             "SESAM_TEST_CONFIG": self.config,
         }

@@ -6,6 +6,7 @@
 // schema: co-account addresses come from mailAlternateAddress.
 #include <ldap.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -391,4 +392,60 @@ TEST(Ds389Directory, AChangeSpendsTheStateWithoutPasswordTracking) {
   CHECK_TRUE(Find(*directory, "pw.cli").password_state != before.password_state);
   STRCMP_EQUAL("password_state_changed", again.reason().c_str());
   LONGS_EQUAL(LDAP_SUCCESS, BindAs(before.dn, "Zonder-Spoor-Gezet-1"));
+}
+
+// 389 set up as docs/deploy.md says (with_servers.py --ds389-schema): the
+// Sesam schema as 99sesam.ldif and the shipped packaging/acl/389ds-aci.ldif.
+// Rounds and write claims then live in the directory.
+TEST_GROUP(Ds389WithSchema){};
+
+TEST(Ds389WithSchema, TheProfileFindsTheSchemaAndTheShippedAcisSuffice) {
+  auto directory = Make(Settings());
+  const auto profile = directory->Profile();
+  CHECK_TRUE_TEXT(profile.ok(), profile.status().ToString().c_str());
+  CHECK_TRUE(profile->sesam_schema);
+  STRCMP_EQUAL("nsUniqueId", profile->id_attribute.c_str());
+  STRCMP_EQUAL("userPassword", profile->state_source.c_str());
+  const Account jan = Find(*directory, "jan.selle");
+  STRCMP_EQUAL(Joined(Read(jan.dn, "nsUniqueId")).c_str(), (jan.id + ";").c_str());
+  STRCMP_EQUAL("mama.selle@example.test;papa.selle@example.test;",
+               Joined(jan.coaccount_addresses).c_str());
+  CHECK_TRUE(directory->FindAccountById(jan.id).ok());
+  CHECK_TRUE(Find(*directory, Env("SESAM_TEST_LDAP_DISABLED_USER")).disabled);
+}
+
+TEST(Ds389WithSchema, ConcurrentWritesUnderADirectoryClaimChangeThePasswordOnce) {
+  auto directory = Make(Settings());
+  const Account account = Find(*directory, "pw.race");
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      if (directory
+              ->SetPassword(account, SecretString("Draad-" + std::to_string(i) + "-Wint!"),
+                            account.password_state)
+              .ok()) {
+        ++winners;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  LONGS_EQUAL(1, winners.load());
+  CHECK_TRUE(Find(*directory, "pw.race").password_state != account.password_state);
+  LONGS_EQUAL(LDAP_INVALID_CREDENTIALS, BindAs(account.dn, Env("SESAM_TEST_LDAP_USER_PASSWORD")));
+}
+
+TEST(Ds389WithSchema, ResetRoundsLiveInTheDirectory) {
+  auto directory = Make(Settings());
+  const Account account = Find(*directory, "pw.rounds");
+  const sesam::config::Rate limit{2, std::chrono::minutes(10)};
+  const auto now = std::chrono::system_clock::now();
+  CHECK_TRUE(directory->BeginResetRound(account, limit, now).ok());
+  CHECK_TRUE(directory->BeginResetRound(account, limit, now).ok());
+  LONGS_EQUAL(static_cast<int>(StatusCode::kResourceExhausted),
+              static_cast<int>(directory->BeginResetRound(account, limit, now).status().code()));
+  CHECK_FALSE(Read(account.dn, "sesamResetRounds").empty());
+  STRCMP_CONTAINS("sesamAccount", Joined(Read(account.dn, "objectClass")).c_str());
+  CHECK_TRUE(directory->ClearResetRounds(account).ok());
+  CHECK_TRUE(Read(account.dn, "sesamResetRounds").empty());
 }
