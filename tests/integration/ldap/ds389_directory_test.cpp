@@ -7,6 +7,7 @@
 #include <ldap.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -448,4 +449,28 @@ TEST(Ds389WithSchema, ResetRoundsLiveInTheDirectory) {
   STRCMP_CONTAINS("sesamAccount", Joined(Read(account.dn, "objectClass")).c_str());
   CHECK_TRUE(directory->ClearResetRounds(account).ok());
   CHECK_TRUE(Read(account.dn, "sesamResetRounds").empty());
+}
+
+// The harness's control script stops and starts 389 (through its systemctl
+// shim): a stopped server is Unavailable in time, and the pool recovers.
+TEST(Ds389Directory, StoppedServerIsUnavailableInTimeThenRecovers) {
+  // As sesam-fcgi does: libldap's write of an unbind on the connection 389
+  // closed would otherwise end this process with SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
+  auto directory = Make(Settings());
+  CHECK_TRUE(directory->FindAccount("jan.selle").ok());
+  const std::string control = Env("SESAM_TEST_LDAP_CONTROL");
+  LONGS_EQUAL(0, std::system((control + " stop").c_str()));
+  const auto start = std::chrono::steady_clock::now();
+  const auto down = directory->FindAccount("jan.selle");
+  const auto took = std::chrono::steady_clock::now() - start;
+  LONGS_EQUAL(0, std::system((control + " start").c_str()));
+  LONGS_EQUAL(static_cast<int>(StatusCode::kUnavailable), static_cast<int>(down.status().code()));
+  CHECK_TRUE(took < std::chrono::seconds(5));  // network_timeout + timeout = 4 s
+  bool recovered = false;
+  for (int i = 0; i < 100 && !recovered; ++i) {
+    recovered = directory->FindAccount("jan.selle").ok();
+    if (!recovered) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  CHECK_TRUE(recovered);
 }
