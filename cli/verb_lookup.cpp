@@ -15,10 +15,15 @@ namespace {
 
 constexpr std::string_view kVerb = "lookup";
 
-void PrintText(const ldap::Account& account, const config::Rate& limit) {
+void PrintText(const ldap::Account& account, const config::Rate& limit,
+               const std::string& id_attribute) {
   std::printf("dn: %s\n", account.dn.c_str());
   std::printf("username: %s\n", account.username.c_str());
-  std::printf("entryUUID: %s\n", account.id.c_str());
+  if (account.id.empty()) {
+    std::printf("id: none: %s cannot be read, so a reset sends no link\n", id_attribute.c_str());
+  } else {
+    std::printf("id (%s): %s\n", id_attribute.c_str(), account.id.c_str());
+  }
   std::printf("display name: %s\n", account.display_name.c_str());
   std::printf("given name: %s\n", account.given_name.c_str());
   std::printf("surname: %s\n", account.surname.c_str());
@@ -109,7 +114,9 @@ int RunLookup(Args args) {
   if (options.Has("json")) {
     PrintJson(*account, loaded->web.account_limit);
   } else {
-    PrintText(*account, loaded->web.account_limit);
+    auto profile = (*directory)->Profile();  // known once FindAccount has connected
+    PrintText(*account, loaded->web.account_limit,
+              profile.ok() ? profile->id_attribute : "the id attribute");
   }
   return kExitOk;
 }

@@ -383,15 +383,6 @@ class LdapDirectory final : public Directory {
     return internal::RandomHex(8);
   }
 
-  // A modify the server refused because its schema lacks what Sesam writes:
-  // never silent (issue 11).
-  static void LogSchemaRefusal(const std::string& dn, std::string_view attributes,
-                               const Status& status) {
-    if (status.code() != StatusCode::kInvalidArgument) return;
-    log::Error("LDAP: the server refused to write " + std::string(attributes) + " on " + dn +
-               " (is the Sesam schema loaded? see schemas/README.md): " + status.message());
-  }
-
   // Reads the account's rounds, lets `change` edit them (or refuse with an
   // error, which is returned as is), and writes them back with a
   // compare-and-swap modify: delete the exact old value, add the new one. A
@@ -413,7 +404,8 @@ class LdapDirectory final : public Directory {
         if (!old_value.empty()) mods.push_back({LDAP_MOD_DELETE, "sesamResetRounds", {old_value}});
         if (!new_value.empty()) mods.push_back({LDAP_MOD_ADD, "sesamResetRounds", {new_value}});
         const Status written = session.Modify(account.dn, mods, "").status;
-        LogSchemaRefusal(account.dn, "sesamResetRounds / objectClass sesamAccount", written);
+        internal::LogSchemaRefusal(account.dn, "sesamResetRounds / objectClass sesamAccount",
+                                   written);
         if (written.ok() || !LostRace(written)) return written;
         // Another writer won this round: step aside a little, differently
         // for each contender, so the next attempt does not collide again.
@@ -566,7 +558,7 @@ class LdapDirectory final : public Directory {
         ad ? "(objectClass=*)"
            : (profile.assertion_control ? StateAssertion(entry, profile) : std::string());
     const Status claimed = session.Modify(entry.dn, mods, assertion).status;
-    LogSchemaRefusal(entry.dn, "sesamPasswordClaim / objectClass sesamAccount", claimed);
+    internal::LogSchemaRefusal(entry.dn, "sesamPasswordClaim / objectClass sesamAccount", claimed);
     if (Unreachable(claimed)) {
       // The claim may have landed; the password cannot have changed.
       doubt.emplace();
@@ -715,7 +707,9 @@ class LdapDirectory final : public Directory {
         } else if (*landed) {
           log::Warning("LDAP: the answer to a password write for " + entry.dn +
                        " was lost; the read-back shows it landed");
-          if (!doubt.claim.empty()) UpdateShadowLastChange(session, entry);
+          // exop / ad wrote the password apart from shadowLastChange (with a
+          // claim in the directory or on the host).
+          if (doubt.written_value.empty()) UpdateShadowLastChange(session, entry);
           decided = Status::Ok();
         } else if (StateOf(entry, profile) == expected_state) {
           decided = NotChanged(doubt.failure);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sesam/log.h"
 #include "text.h"
 
 namespace sesam::ldap::internal {
@@ -44,6 +45,19 @@ std::string_view NamesOf(std::string_view definition) {
   }
   const std::size_t close = rest.find('\'', 1);
   return rest.substr(0, close == std::string_view::npos ? rest.size() : close + 1);
+}
+
+// A detection search that the server refuses (no access to the subschema,
+// an admin limit, a filter it will not run) leaves that part at its safe
+// default: no schema, userPassword. Only a server that cannot be reached
+// fails the detection (it is tried again on the next call).
+Result<std::vector<Entry>> Tolerant(Result<std::vector<Entry>> found, std::string_view what) {
+  if (found.ok()) return found;
+  const StatusCode code = found.status().code();
+  if (code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded) return found;
+  log::Warning("LDAP: could not read " + std::string(what) + " (" + found.status().ToString() +
+               "); assuming it is absent");
+  return std::vector<Entry>{};
 }
 
 }  // namespace
@@ -101,10 +115,18 @@ std::string IdAttributeFor(config::IdAttribute setting, std::string_view vendor)
   return "entryUUID";
 }
 
+bool LogSchemaRefusal(const std::string& dn, std::string_view attributes, const Status& status) {
+  if (status.code() != StatusCode::kInvalidArgument) return false;
+  log::Error("LDAP: the server refused to write " + std::string(attributes) + " on " + dn +
+             " (is the Sesam schema loaded? see schemas/README.md): " + status.message());
+  return true;
+}
+
 Result<ServerProfile> DetectProfile(Session& session, const config::LdapSection& settings) {
   SESAM_ASSIGN_OR_RETURN(
       std::vector<Entry> roots,
-      session.Search("", LDAP_SCOPE_BASE, "(objectClass=*)", RootDseAttributes(), 1));
+      Tolerant(session.Search("", LDAP_SCOPE_BASE, "(objectClass=*)", RootDseAttributes(), 1),
+               "the rootDSE"));
   const Entry root = roots.empty() ? Entry{} : std::move(roots.front());
   ServerProfile profile;
   profile.vendor = VendorOf(root);
@@ -115,8 +137,9 @@ Result<ServerProfile> DetectProfile(Session& session, const config::LdapSection&
   const std::string subschema = root.First("subschemaSubentry");
   if (!subschema.empty()) {
     SESAM_ASSIGN_OR_RETURN(std::vector<Entry> schemas,
-                           session.Search(subschema, LDAP_SCOPE_BASE, "(objectClass=*)",
-                                          {"objectClasses", "attributeTypes"}, 1));
+                           Tolerant(session.Search(subschema, LDAP_SCOPE_BASE, "(objectClass=*)",
+                                                   {"objectClasses", "attributeTypes"}, 1),
+                                    "the subschema " + subschema));
     if (!schemas.empty()) {
       const Entry& schema = schemas.front();
       profile.sesam_schema = SchemaDefines(schema.Values("objectClasses"), "sesamAccount") &&
@@ -135,9 +158,10 @@ Result<ServerProfile> DetectProfile(Session& session, const config::LdapSection&
   const std::string any_user = ExpandFilterAnyUser(settings.user_filter);
   const int scope =
       settings.scope == config::LdapScope::kOne ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
-  SESAM_ASSIGN_OR_RETURN(
-      std::vector<Entry> readable,
-      session.Search(settings.base, scope, "(&" + any_user + "(userPassword=*))", {"1.1"}, 1));
+  SESAM_ASSIGN_OR_RETURN(std::vector<Entry> readable,
+                         Tolerant(session.Search(settings.base, scope,
+                                                 "(&" + any_user + "(userPassword=*))", {"1.1"}, 1),
+                                  "whether userPassword is readable"));
   profile.state_source = "userPassword";
   if (readable.empty() && profile.vendor == kVendor389) {
     // 389-ds keeps no pwdChangedTime: with passwordTrackUpdateTime on it
@@ -147,7 +171,9 @@ Result<ServerProfile> DetectProfile(Session& session, const config::LdapSection&
   } else if (readable.empty()) {
     SESAM_ASSIGN_OR_RETURN(
         std::vector<Entry> changed,
-        session.Search(settings.base, scope, "(&" + any_user + "(pwdChangedTime=*))", {"1.1"}, 1));
+        Tolerant(session.Search(settings.base, scope, "(&" + any_user + "(pwdChangedTime=*))",
+                                {"1.1"}, 1),
+                 "pwdChangedTime"));
     if (!changed.empty()) profile.state_source = "pwdChangedTime";
   }
   return profile;

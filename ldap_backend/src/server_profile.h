@@ -40,6 +40,12 @@ bool SchemaDefines(const std::vector<std::string>& definitions, std::string_view
 // the vendor's own (AD objectGUID, 389-ds nsUniqueId, else entryUUID).
 std::string IdAttributeFor(config::IdAttribute setting, std::string_view vendor);
 
+// A modify the server refused because its schema lacks what Sesam writes
+// (undefined attribute type, invalid syntax, object class violation: an
+// InvalidArgument `status`) is never silent: one error line naming
+// `attributes` and `dn`. Returns whether it logged.
+bool LogSchemaRefusal(const std::string& dn, std::string_view attributes, const Status& status);
+
 // Reads the rootDSE, the subschema and (for the state source) looks for one
 // account with a readable userPassword, on `session`.
 Result<ServerProfile> DetectProfile(Session& session, const config::LdapSection& settings);

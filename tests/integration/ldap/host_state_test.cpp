@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -158,6 +159,18 @@ TEST(NoSchema, ProfileSaysNoSchemaAndTheRest) {
   CHECK_TRUE(profile->assertion_control);
 }
 
+// A detection search the server refuses (here: a base that does not exist)
+// leaves its part at the safe default instead of failing every call.
+TEST(NoSchema, ARefusedDetectionSearchFallsBackToTheDefault) {
+  auto settings = Settings();
+  settings.base = "ou=nowhere," + Env("SESAM_TEST_LDAP_BASE");
+  auto directory = Make(settings, Host(StateDir("nowhere")));
+  auto profile = directory->Profile();
+  CHECK_TRUE_TEXT(profile.ok(), profile.status().ToString().c_str());
+  STRCMP_EQUAL("userPassword", profile->state_source.c_str());
+  STRCMP_EQUAL("OpenLDAP", profile->vendor.c_str());
+}
+
 TEST(NoSchema, FindsAccountsByTheirIdWithCoAccountsFromAStandardAttribute) {
   auto directory = Make(Settings(), Host(StateDir("find")));
   const Account jan = Find(*directory, "jan.selle");
@@ -292,4 +305,31 @@ TEST(HiddenPasswords, ThirtyConcurrentWritesWithOneStateChangeThePasswordOnce) {
   auto directory = Make(Settings(), Host(StateDir("hidden-race")));
   const Account account = Find(*directory, "pw.race");
   LONGS_EQUAL(1, ConcurrentWrites(*directory, account, 30));
+}
+
+// Whatever directory SESAM_TEST_CONFIG points at (slapd with or without the
+// schema, Samba AD, 389-ds): the id of the profile's attribute names the
+// account, and finds it again (AD: objectGUID by its 16 escaped bytes).
+TEST_GROUP(AnyDirectory){};
+
+TEST(AnyDirectory, TheIdFindsTheAccountAgain) {
+  auto loaded = sesam::config::Load(Env("SESAM_TEST_CONFIG"));
+  CHECK_TRUE_TEXT(loaded.ok(), loaded.status().ToString().c_str());
+  auto directory = Make(loaded->ldap, Host(StateDir("any")));
+  auto profile = directory->Profile();
+  CHECK_TRUE_TEXT(profile.ok(), profile.status().ToString().c_str());
+  std::printf("\nprofile: %s, id %s, state %s, schema %d, assertion %d\n", profile->vendor.c_str(),
+              profile->id_attribute.c_str(), profile->state_source.c_str(),
+              profile->sesam_schema ? 1 : 0, profile->assertion_control ? 1 : 0);
+  const Account jan = Find(*directory, "jan.selle");
+  std::printf("jan.selle: id %s\n", jan.id.c_str());
+  CHECK_FALSE(jan.id.empty());
+  auto again = directory->FindAccountById(jan.id);
+  CHECK_TRUE_TEXT(again.ok(), again.status().ToString().c_str());
+  STRCMP_EQUAL(jan.dn.c_str(), again->dn.c_str());
+  STRCMP_EQUAL(jan.id.c_str(), again->id.c_str());
+  // Another account's id finds that account, not this one.
+  const Account els = Find(*directory, "els.peeters");
+  CHECK(els.id != jan.id);
+  STRCMP_EQUAL(els.dn.c_str(), directory->FindAccountById(els.id)->dn.c_str());
 }

@@ -20,6 +20,7 @@ check() {  # check DESCRIPTION EXPECTED_EXIT EXPECTED_TEXT -- ARGS...
 }
 check "own and co-account addresses" 0 "co-account  papa.selle@example.test" -- jan.selle
 check "own address marked" 0 "own         jan.selle@school.test" -- jan.selle
+check "id and its attribute" 0 "id (entryUUID): " -- jan.selle
 check "json output" 0 '"kind": "coaccount"' -- noor.jacobs --json
 check "json dn" 0 '"dn": "uid=lien.devos,ou=people,dc=school,dc=test"' -- lien.devos --json
 check "no address" 0 "addresses: none" -- tom.zonder

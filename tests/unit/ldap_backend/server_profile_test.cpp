@@ -56,3 +56,20 @@ TEST(ServerProfile, SchemaDefinesLooksAtNamesOnly) {
   CHECK_FALSE(SchemaDefines(classes, "notThis"));
   CHECK_FALSE(SchemaDefines(classes, "sesam"));
 }
+
+// The syslog line of issue 11 ("LDAP modify: Invalid syntax (objectClass:
+// value #0 invalid per syntax)") named neither the cause nor what to do.
+TEST(ServerProfile, ASchemaRefusalIsLoggedNamingTheAttributes) {
+  const sesam::Status refused = sesam::InvalidArgumentError(
+      "modify: Invalid syntax (objectClass: value #0 invalid per syntax)");
+  CHECK_TRUE(LogSchemaRefusal("uid=jan,dc=school,dc=test",
+                              "sesamResetRounds / objectClass sesamAccount", refused));
+  // A lost race or an unreachable server is not a schema problem.
+  CHECK_FALSE(LogSchemaRefusal(
+      "uid=jan,dc=school,dc=test", "sesamResetRounds",
+      sesam::Status(sesam::StatusCode::kFailedPrecondition, "lost", "changed_concurrently")));
+  CHECK_FALSE(LogSchemaRefusal("uid=jan,dc=school,dc=test", "sesamResetRounds",
+                               sesam::UnavailableError("down")));
+  CHECK_FALSE(
+      LogSchemaRefusal("uid=jan,dc=school,dc=test", "sesamResetRounds", sesam::Status::Ok()));
+}

@@ -12,11 +12,22 @@
 // single account matches; other codes as documented per method.
 //
 // The LDAP implementation (schemas/README.md describes the attributes):
-// - Password state: hex SHA-256 (128 bits) over the entry's userPassword
-//   values (sorted) and pwdLastSet (Active Directory). Every password write,
-//   by Sesam or any other path, stores a freshly salted value, so the stamp
-//   changes; it reveals nothing usable about the hash. The service account
-//   therefore needs read access to userPassword.
+// - Server profile (ServerProfile): read once, on the first connection, from
+//   the rootDSE (vendor, supportedControl, AD's supportedCapabilities) and
+//   the subschema subentry (is the Sesam schema defined?); it decides the id
+//   attribute, the password-state source and where rounds and claims live.
+// - Password state: hex SHA-256 (128 bits) over the state source's values:
+//   * userPassword (sorted values) when the service account can read it,
+//     plus pwdLastSet for Active Directory (state_source "pwdLastSet"). Every
+//     password write, by Sesam or any other path, stores a freshly salted
+//     value, so the stamp changes; it reveals nothing usable about the hash.
+//   * pwdChangedTime when no account's userPassword can be read (or
+//     searched) but accounts carry pwdChangedTime (ppolicy, 389-ds set it on
+//     every change). Its resolution is one second: a write in the same second
+//     as the previous one leaves the stamp unchanged. The host claim (below)
+//     is kept after a successful write for its lifetime, so on one host a
+//     second use of the link in that second is still refused; across hosts,
+//     or for a change by another path in the same second, it is not.
 // - SetPassword is a compare-and-swap done by the server, needing no state in
 //   the process: it re-reads the entry, compares the stamp, then
 //   * crypt / argon2: one modify replacing userPassword (and shadowLastChange)
@@ -28,6 +39,13 @@
 //     values. Only one of concurrent claimers succeeds; it then writes (RFC
 //     3062 exop, or unicodePwd over TLS) and releases the claim. A claim left
 //     by a crashed writer expires after 120 s.
+//   Without the assertion control the modify and the claim go without it.
+//   Where the directory cannot decide atomically (crypt / argon2 without the
+//   assertion control; exop / ad without the Sesam schema) the writers of
+//   one account and state are serialised on the host instead (see Host-local
+//   state): the claim is a record in the state store, with the same lifetime
+//   rule as ClaimBlocks; a store that cannot be used -> Unavailable
+//   kPasswordNotChanged (no write without the claim).
 //   A lost race (assertion failed, value gone, single-value conflict) ->
 //   FailedPrecondition "password_state_changed".
 //   A claim blocks other writers of the same state for 120 s, but the same
@@ -53,6 +71,18 @@
 //   added when the entry lacks it. A round only counts against the limit; it
 //   does not decide which links work (every link of the current password
 //   state works until it expires or the password changes).
+// - Host-local state: without the Sesam schema nothing Sesam-specific is
+//   ever written to the directory. Rounds are events in the host's state
+//   store (HostState, sesam/state_store.h) under "acct:" + HMAC of the id
+//   attribute and the account id (key derived from the token key), so every
+//   sesam-fcgi process and the CLI on the host share them across restarts.
+//   A store that cannot count -> Unavailable, reason "state_store", except
+//   for a round without a limit (the helpdesk's send-reset, limit.count 0),
+//   which is then returned uncounted and logged. Limits and single use then
+//   hold per host (docs/scaling.md).
+// - Account ids (Account::id): see src/account_id.h. A value that is missing
+//   or not of the attribute's form leaves Account::id empty: the caller
+//   makes no link, and BeginResetRound refuses it (FailedPrecondition).
 // - Disabled accounts: ppolicy's permanent lock (pwdAccountLockedTime
 //   000001010000Z), 389-ds nsAccountLock TRUE, and Active Directory's
 //   userAccountControl bit 0x2 (ACCOUNTDISABLE). A temporary lockout after
@@ -144,6 +174,8 @@ class Directory {
   virtual Result<Account> FindAccount(std::string_view username) = 0;
 
   // The account whose id (see Account::id) is `id`: the subject of a token.
+  // An id not of the profile's id attribute's form -> NotFound, without a
+  // search.
   virtual Result<Account> FindAccountById(std::string_view id) = 0;
 
   // Records a new reset round for `account` in the directory, so that the
