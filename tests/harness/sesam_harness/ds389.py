@@ -419,6 +419,28 @@ def set_cn_config(dse_ldif, attributes):
     os.rename(dse_ldif + ".new", dse_ldif)
 
 
+def _listeners(ports):
+    """The local addresses listening on `ports` ("127.0.0.1:PORT", "[::]:PORT", ...)."""
+    found = []
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            with open(table) as f:
+                lines = f.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, port = fields[1].split(":")
+            if fields[3] != "0A" or int(port, 16) not in ports:  # 0A: LISTEN
+                continue
+            if width == 8:
+                host = ".".join(str(b) for b in reversed(bytes.fromhex(address)))
+            else:
+                host = "[%s]" % address
+            found.append("%s:%d" % (host, int(port, 16)))
+    return found
+
+
 def _leftovers(name):
     """Paths of instance NAME still on the host."""
     found = []
@@ -525,6 +547,11 @@ class Ds389:
         mark = time.monotonic()
         self._run([self.control, "start"], timeout=120)
         self.timings["start"] = time.monotonic() - mark
+        # Loopback only: 389's default would be every interface.
+        listening = _listeners((self.port, self.tls_port))
+        expected = ["127.0.0.1:%d" % self.port, "127.0.0.1:%d" % self.tls_port]
+        if sorted(listening) != sorted(expected):
+            raise RuntimeError("389-ds listens on %s, not only on %s" % (listening, expected))
         mark = time.monotonic()
         self._ldapmodify(seed_ldif(self.schema), add=True)
         if self.schema:
