@@ -69,7 +69,9 @@ root to the Directory Manager):
   SESAM_TEST_DS389_INSTANCE           the instance name (dsctl/dsconf NAME ...)
   SESAM_TEST_LDAP_SESAM_SCHEMA        "1" with the Sesam schema (Ds389(schema=True),
                                       with_servers.py --ds389-schema), else "0"
-  SESAM_TEST_CONFIG                   a sesam.conf whose [ldap] section points here,
+  SESAM_TEST_CONFIG                   a sesam.conf whose [ldap] section points here
+                                      ([web] state_dir and [token] key_file in the
+                                      temp dir, for the CLI's host-kept state),
                                       with start_tls = yes: 389 answers a Password
                                       Modify exop in clear with "Confidentiality
                                       required" (13); update_shadow_last_change
@@ -564,6 +566,14 @@ class Ds389:
         fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(BIND_PASSWORD)
+        # Without the Sesam schema the CLI counts rounds and serialises writes
+        # in the host's state store, signed with the token key: both here.
+        self.state_dir = os.path.join(w, "state")
+        os.makedirs(self.state_dir)
+        self.token_key = os.path.join(w, "token.key")
+        fd = os.open(self.token_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32))
         self.config = os.path.join(w, "sesam.conf")
         with open(self.config, "w") as f:
             f.write(textwrap.dedent("""\
@@ -584,8 +594,15 @@ class Ds389:
                 network_timeout = 2s
                 timeout = 3s
                 pool_size = 4
+
+                [web]
+                state_dir = {state}
+
+                [token]
+                key_file = {key}
                 """).format(port=self.port, bind=BIND_DN, pwfile=self.password_file,
-                            people=PEOPLE, co=self.coaccount_attribute, ca=self.ca_file))
+                            people=PEOPLE, co=self.coaccount_attribute, ca=self.ca_file,
+                            state=self.state_dir, key=self.token_key))
         return self
 
     def __exit__(self, *exc):
