@@ -5,7 +5,7 @@
 `dscreate from-file` (instance name unique per run), seeds it and waits until it
 answers; leaving removes it with `dsctl NAME remove --do-it` and checks that
 nothing of the instance is left under /etc, /var and /run. Run as root (dscreate
-requires it). The suite runs 389 as a school has it: WITHOUT the Sesam schema.
+requires it). By default 389 runs as a school has it: WITHOUT the Sesam schema.
 
 Instance: ldap://127.0.0.1:<free port> and ldaps://127.0.0.1:<free port>
 (nsslapd-listenhost and nsslapd-securelistenhost 127.0.0.1: 389's default is
@@ -19,7 +19,8 @@ a test-only `systemctl` shim, first on PATH for dscreate/dsctl only, runs
 `ns-slapd -D /etc/dirsrv/slapd-NAME -i /run/dirsrv/slapd-NAME.pid` itself and
 refuses every other unit, so the host's services are never touched. Before
 each start it makes sure dse.ldif carries the listen host, so the server never
-listens beyond loopback, not even during dscreate.
+listens beyond loopback, not even during dscreate; after the start the harness
+checks /proc/net/tcp{,6} that it listens on 127.0.0.1 only.
 
 Directory content (the same people as slapd.py, under ou=people):
   the fixture accounts of slapd.py (jan.selle with mail jan.selle@school.test and
@@ -29,8 +30,8 @@ Directory content (the same people as slapd.py, under ou=people):
   stock schema 50ns-mail.ldif), since 389 runs without sesamCoAccountMail.
   young.user is under its own fine-grained policy, as slapd's cn=young:
   passwordMinAge 3600 (YOUNG_POLICY, pwdpolicysubentry; nsslapd-pwpolicy-local on).
-  Differences, each 389 as it comes: émile.lefèvre is left out (the stock "7-bit check" plugin
-  refuses non-ASCII uid, mail and userPassword values); noor.jacobs's
+  Differences, each 389 as it comes: émile.lefèvre is left out (the stock
+  "7-bit check" plugin refuses non-ASCII uid, mail and userPassword values); noor.jacobs's
   co-account repeated in another case is stored once (mailAlternateAddress
   compares without case, 389 refuses the second value).
   disabled.user  nsAccountLock: true (389's account lock; binds fail with
@@ -78,8 +79,9 @@ root to the Directory Manager):
                                       = no, as the service account may write
                                       userPassword only
 
-Measured (2 cores, idle): dscreate 3.1 s, TLS and policy 0.5 s, start 0.4 s,
-seed 0.7 s: 4.7 s per instance; removal about 2.5 s (the stop). dscreate runs
+Measured on the 2 shared cores: dscreate 3.1 s, TLS and policy 0.5 s, start 0.4 s,
+seed 0.7 s: 4.7 s per instance (up to 8 s under load); removal about 2.5 s
+(the stop). dscreate runs
 with start = False: it starts the server once to configure it and stops it;
 TLS and the policy then go into dse.ldif while it is down, so the one start
 that follows is the last (a restart would add 2.5 s: ns-slapd takes that
