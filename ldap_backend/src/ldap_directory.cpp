@@ -26,6 +26,7 @@
 #include "sesam/utf8.h"
 #include "session.h"
 #include "text.h"
+#include "time_state.h"
 
 namespace sesam::ldap {
 namespace {
@@ -318,19 +319,31 @@ class LdapDirectory final : public Directory {
   }
 
   // The password-state stamp per the profile's source (see directory.h).
+  static bool StateFromTime(const ServerProfile& profile) {
+    return profile.state_source == "pwdChangedTime" || profile.state_source == "pwdUpdateTime";
+  }
+
   static std::string StateOf(const Entry& entry, const ServerProfile& profile) {
-    if (profile.state_source == "pwdChangedTime") {
-      return internal::PasswordState({"pwdChangedTime:" + entry.First("pwdChangedTime")}, "");
+    if (StateFromTime(profile)) {
+      internal::TimeState time = internal::PasswordStateFromTime(entry, profile.state_source);
+      if (!time.readable) {
+        log::Error(
+            "LDAP: the service account reads neither pwdUpdateTime nor modifyTimestamp"
+            " of an account: no reset link can work (let it read both;"
+            " docs/directories.md)");
+      }
+      return std::move(time.state);
     }
     return internal::PasswordState(entry.Values("userPassword"), entry.First("pwdLastSet"));
   }
 
   // The filter that holds exactly while the state source is unchanged.
   static std::string StateAssertion(const Entry& entry, const ServerProfile& profile) {
-    if (profile.state_source == "pwdChangedTime") {
-      const std::string changed = entry.First("pwdChangedTime");
-      if (changed.empty()) return "(!(pwdChangedTime=*))";
-      return "(pwdChangedTime=" + internal::EscapeFilterValue(changed) + ")";
+    if (StateFromTime(profile)) {
+      const std::string& time = profile.state_source;
+      const std::string changed = entry.First(time);
+      if (changed.empty()) return "(!(" + time + "=*))";
+      return "(" + time + "=" + internal::EscapeFilterValue(changed) + ")";
     }
     return PasswordAssertion(entry.Values("userPassword"));
   }
@@ -800,8 +813,8 @@ std::vector<std::string> internal::AccountAttributes(const config::LdapSection& 
       "sesamResetRounds", "sesamPasswordClaim",
       // Operational or optional: asked for by name. Every id attribute and
       // state source any profile may use: a server ignores those it lacks.
-      "entryUUID", "nsUniqueId", "objectGUID", "pwdChangedTime", "pwdAccountLockedTime",
-      "nsAccountLock", "userAccountControl"};
+      "entryUUID", "nsUniqueId", "objectGUID", "pwdChangedTime", "pwdUpdateTime", "modifyTimestamp",
+      "pwdAccountLockedTime", "nsAccountLock", "userAccountControl"};
   attributes.insert(attributes.end(), std::begin(internal::kAdAttributes),
                     std::end(internal::kAdAttributes));
   for (const auto* list :
