@@ -1,0 +1,360 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""A Linux login through the directory after a web reset, as schools set it up
+(issue #11, item 8), in a throwaway Debian 12 root, never on the host:
+
+  test_logins.py --directory openldap|samba --source DIR --work DIR --cache DIR
+                 --pam-sesam SO --blocklist FILE --localedir DIR
+
+run by tests/harness/with_servers.py --web (OpenLDAP; --samba --web for AD),
+so the directory, the SMTP sink and nginx + sesam-fcgi run on the host, on
+127.0.0.1. The root (tests/packaging/debian_root.sh, the packaging_guide's,
+cached in --cache) shares the host's network namespace, so its daemons reach
+them on loopback.
+
+  openldap  nslcd + libpam-ldapd + libnss-ldapd, as their packages configure
+            PAM and nsswitch (pam-auth-update, debconf). nslcd runs in the
+            foreground (-d) in the root.
+  samba     sssd (sssd-ldap: id_provider = ldap, auth_provider = ldap) over
+            ldaps:// with the test CA; chpass_provider = krb5 (sssd-krb5),
+            because AD offers no LDAP password change sssd's ldap provider can
+            make as the user (no RFC 3062 exop; a userPassword replace is a
+            reset, not a change): kpasswd is how AD clients change passwords.
+            sssd runs in the foreground (-i) in the root.
+
+Through each: a reset through sesam-fcgi (the link from the mail, followed
+over HTTP; a weak password is refused there), then pamtester's `authenticate`
+in the root accepts the new password and refuses the old one, and NSS
+(getent) knows the account. With sssd, `pamtester chauthtok` through
+pam_sesam + pam_sss refuses a weak password (the directory keeps the old one)
+and sets a strong one in AD (an ldaps bind with it works).
+
+The host's PAM and NSS configuration (/etc/pam.d, /etc/pam.conf,
+/etc/nsswitch.conf, /etc/security, /etc/nslcd.conf, /etc/sssd) and its
+installed package list are hashed before and after the run and must match.
+Every mount lives in a private mount namespace (unshare --mount).
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration", "web"))
+
+from webtest import ENV, Browser, Mailbox, link_of, link_path  # noqa: E402
+
+ARGS = None
+OLD_PASSWORD = "Oud-Wachtwoord-1"
+NEW_PASSWORD = "Zonnebloem-Veld-Groen-7"
+WEAK_PASSWORD = "kort"
+# Host paths a PAM/NSS client package would change when installed.
+HOST_PAM_NSS = ["/etc/pam.d", "/etc/pam.conf", "/etc/nsswitch.conf", "/etc/security",
+                "/etc/nslcd.conf", "/etc/sssd", "/etc/ldap", "/etc/krb5.conf"]
+FORBIDDEN_ON_HOST = ["libpam-sss", "libnss-sss", "libpam-ldapd", "libnss-ldapd", "nslcd",
+                     "sssd", "sssd-common", "sssd-ldap", "sssd-krb5"]
+
+
+def step(text):
+    print("test_logins: " + text, flush=True)
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+# -- the host ----------------------------------------------------------------
+
+def host_state():
+    """A digest of the host's PAM and NSS configuration (names, modes, owners,
+    contents) and of its installed packages with their versions."""
+    digest = hashlib.sha256()
+    for top in HOST_PAM_NSS:
+        if not os.path.lexists(top):
+            digest.update(f"absent {top}\n".encode())
+            continue
+        paths = [top]
+        if os.path.isdir(top) and not os.path.islink(top):
+            for dirpath, dirnames, filenames in os.walk(top):
+                dirnames.sort()
+                paths += [os.path.join(dirpath, n) for n in sorted(dirnames + filenames)]
+        for path in sorted(set(paths)):
+            st = os.lstat(path)
+            digest.update(f"{path} {st.st_mode:o} {st.st_uid} {st.st_gid}\n".encode())
+            if os.path.islink(path):
+                digest.update(os.readlink(path).encode())
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    digest.update(f.read())
+    packages = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\n"],
+                              capture_output=True, check=True).stdout
+    digest.update(packages)
+    return digest.hexdigest()
+
+
+def installed_on_host(package):
+    done = subprocess.run(["dpkg-query", "-W", "-f", "${db:Status-Abbrev}", package],
+                          capture_output=True, text=True)
+    return done.returncode == 0 and done.stdout.startswith("ii")
+
+
+# -- the root ----------------------------------------------------------------
+
+class Root:
+    """The throwaway Debian root: made by debian_root.sh, mounts in this
+    process's private mount namespace, daemons started in it stopped at the end."""
+
+    def __init__(self, path, cache, logs):
+        self.path = path
+        self.cache = cache
+        self.logs = logs
+        self.daemons = []
+
+    def _lib(self, script):
+        lib = os.path.join(ARGS.source, "tests", "packaging", "debian_root.sh")
+        subprocess.run(["bash", "-c", 'set -euo pipefail; fail() { echo "FAIL: $*" >&2; exit 1; }; '
+                        f'. "{lib}"; ' + script, "_", self.path, self.cache, self.logs], check=True)
+
+    def make(self):
+        self._lib('debian_root_make "$1" "$2" "$3"')
+
+    def file(self, path):
+        return os.path.join(self.path, path.lstrip("/"))
+
+    def write(self, path, text, mode=0o644, owner=None):
+        full = self.file(path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(full, mode)
+        if owner:
+            self.run(["chown", owner, path])
+
+    def argv(self, command):
+        return ["chroot", self.path, "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME=/root", "LANG=C.UTF-8", "DEBIAN_FRONTEND=noninteractive"] + command
+
+    def run(self, command, stdin=None, check=True, log=None):
+        """Runs `command` in the root; returns (exit status, output)."""
+        done = subprocess.run(self.argv(command), input=stdin, capture_output=True, text=True,
+                              timeout=600)
+        output = done.stdout + done.stderr
+        if log:
+            with open(os.path.join(self.logs, log), "a", encoding="utf-8") as f:
+                f.write(output)
+        if check and done.returncode != 0:
+            raise Failure(f"in the root: {' '.join(command)} exited {done.returncode}:\n"
+                          + output[-3000:])
+        return done.returncode, output
+
+    def apt_install(self, packages, preseed=""):
+        if preseed:
+            self.run(["debconf-set-selections"], stdin=preseed)
+        self.run(["apt-get", "install", "-y", "-q", "--no-install-recommends"] + packages,
+                 log="apt-install.log")
+
+    def start(self, name, command):
+        log = open(os.path.join(self.logs, name + ".log"), "ab")
+        process = subprocess.Popen(self.argv(command), stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.daemons.append(process)
+        return process
+
+    def log_tail(self, name, lines=30):
+        try:
+            with open(os.path.join(self.logs, name + ".log"), errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self):
+        for process in self.daemons:
+            if process.poll() is None:
+                os.killpg(process.pid, 15)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, 9)
+                    process.wait()
+        self._lib('debian_root_unmount "$1"')
+
+    def pamtester(self, service, user, operation, lines):
+        """pamtester in the root; `lines` answer its prompts. Returns (ok, output)."""
+        status, output = self.run(["pamtester", "-v", service, user, operation],
+                                  stdin="".join(line + "\n" for line in lines), check=False)
+        return status == 0, output
+
+
+# -- the reset, through sesam-fcgi ----------------------------------------------
+
+def web_reset(username, address, new_password):
+    """Asks a link for `username` on the form, follows the link from the mail,
+    is refused a weak password, and sets `new_password`."""
+    mailbox = Mailbox()
+    browser = Browser()
+    reply = browser.forgot(username, address)
+    check(reply.status == 303, f"POST forgot answered {reply.status}")
+    messages = [m for m in mailbox.wait(1) if address in str(m["To"])]
+    check(messages, f"no mail to {address}")
+    link = link_path(link_of(messages[0]))
+    weak = browser.change(link, WEAK_PASSWORD)
+    check(weak.status == 422, f"the weak password got {weak.status}, not 422")
+    done = browser.change(link, new_password)
+    check(done.status == 303, f"the new password got {done.status}, not 303")
+    check(browser.get(link).status == 410, "the link still works after use")
+
+
+def ldap_binds(uri, dn, password, ca_file=None):
+    env = dict(os.environ)
+    if ca_file:
+        env["LDAPTLS_CACERT"] = ca_file
+    done = subprocess.run(["ldapwhoami", "-x", "-H", uri, "-D", dn, "-w", password],
+                          capture_output=True, text=True, env=env)
+    return done.returncode == 0
+
+
+def assert_login(root, service, username):
+    ok, output = root.pamtester(service, username, "authenticate", [NEW_PASSWORD])
+    check(ok, f"pamtester refused the new password of {username}:\n{output}")
+    ok, output = root.pamtester(service, username, "authenticate", [OLD_PASSWORD])
+    check(not ok, f"pamtester accepted the old password of {username}:\n{output}")
+    step(f"pamtester {service} {username} authenticate: new password accepted, old refused")
+
+
+# -- nslcd against OpenLDAP ------------------------------------------------------
+
+def openldap(root):
+    username = "login.pupil"
+    address = "login.pupil@school.test"
+    dn = f"uid={username},{ENV['SESAM_TEST_LDAP_PEOPLE']}"
+    ldif = "\n".join([
+        f"dn: {dn}", "objectClass: inetOrgPerson", "objectClass: posixAccount",
+        "objectClass: shadowAccount", "objectClass: sesamAccount", f"uid: {username}",
+        "cn: Login Pupil", "sn: Pupil", "givenName: Login", "uidNumber: 20001",
+        "gidNumber: 10000", f"homeDirectory: /home/{username}", "loginShell: /bin/bash",
+        f"mail: {address}", f"userPassword: {OLD_PASSWORD}"]) + "\n"
+    subprocess.run(["ldapadd", "-x", "-H", ENV["SESAM_TEST_LDAP_URI"], "-D",
+                    ENV["SESAM_TEST_LDAP_ADMIN_DN"], "-w", ENV["SESAM_TEST_LDAP_ADMIN_PASSWORD"]],
+                   input=ldif, text=True, check=True, capture_output=True)
+
+    step("nslcd, libpam-ldapd, libnss-ldapd and pamtester in the root")
+    # What the school's admin answers in the packages' debconf questions.
+    root.apt_install(["nslcd", "libpam-ldapd", "libnss-ldapd", "pamtester"], preseed=f"""\
+nslcd nslcd/ldap-uris string {ENV['SESAM_TEST_LDAP_URI']}
+nslcd nslcd/ldap-base string {ENV['SESAM_TEST_LDAP_BASE']}
+libnss-ldapd libnss-ldapd/nsswitch multiselect passwd, group, shadow
+""")
+    common_auth = open(root.file("/etc/pam.d/common-auth")).read()
+    check("pam_ldap.so" in common_auth, "libpam-ldapd did not add pam_ldap to common-auth")
+    check("ldap" in open(root.file("/etc/nsswitch.conf")).read(),
+          "libnss-ldapd did not add ldap to nsswitch.conf")
+    # A read-only bind for the lookups: the harness's service account reads
+    # the accounts (anonymous may only authenticate).
+    with open(ENV["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"]) as f:
+        bind_password = f.read().strip()
+    root.write("/etc/nslcd.conf", f"""\
+uid nslcd
+gid nslcd
+uri {ENV['SESAM_TEST_LDAP_URI']}
+base {ENV['SESAM_TEST_LDAP_BASE']}
+binddn {ENV['SESAM_TEST_LDAP_BIND_DN']}
+bindpw {bind_password}
+""", mode=0o640, owner="root:nslcd")
+    os.makedirs(root.file("/run/nslcd"), exist_ok=True)
+    root.run(["chown", "nslcd:nslcd", "/run/nslcd"])
+    nslcd = root.start("nslcd", ["nslcd", "-d"])
+    wait_for(lambda: os.path.exists(root.file("/run/nslcd/socket")), nslcd, root, "nslcd")
+
+    status, output = root.run(["getent", "passwd", username], check=False)
+    check(status == 0 and ":20001:10000:" in output,
+          f"NSS (nslcd) does not know {username}: {output}\n{root.log_tail('nslcd')}")
+    root.write("/etc/pam.d/sesam-login", "@include common-auth\n@include common-account\n")
+    ok, output = root.pamtester("sesam-login", username, "authenticate", [OLD_PASSWORD])
+    check(ok, f"before the reset the old password does not log in:\n{output}\n"
+          + root.log_tail("nslcd"))
+
+    step(f"a web reset of {username} through nginx and sesam-fcgi")
+    web_reset(username, address, NEW_PASSWORD)
+    check(ldap_binds(ENV["SESAM_TEST_LDAP_URI"], dn, NEW_PASSWORD), "the new password does not bind")
+    assert_login(root, "sesam-login", username)
+    check(NEW_PASSWORD not in root.log_tail("nslcd", 100000), "nslcd's log has the password")
+
+
+def wait_for(ready, process, root, name, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        if process.poll() is not None:
+            raise Failure(f"{name} exited with {process.returncode}:\n{root.log_tail(name)}")
+        time.sleep(0.1)
+    raise Failure(f"{name} not ready after {timeout} s:\n{root.log_tail(name)}")
+
+
+# -- main ------------------------------------------------------------------------
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--directory", choices=["openldap", "samba"], required=True)
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--cache", required=True)
+    parser.add_argument("--pam-sesam", required=True)
+    parser.add_argument("--blocklist", required=True)
+    parser.add_argument("--localedir", required=True)
+    ARGS = parser.parse_args()
+    if os.geteuid() != 0:
+        print("test_logins: needs root (debootstrap, chroot, mounts in a private namespace): skipped")
+        return 77
+    if not os.environ.get("SESAM_LOGINS_IN_NAMESPACE"):
+        os.environ["SESAM_LOGINS_IN_NAMESPACE"] = "1"
+        os.execvp("unshare", ["unshare", "--mount", "--propagation", "private",
+                              sys.executable] + sys.argv)
+
+    for package in FORBIDDEN_ON_HOST:
+        check(not installed_on_host(package),
+              f"{package} is installed on the host: its PAM/NSS entries change the host's logins")
+    before = host_state()
+    work = os.path.abspath(ARGS.work)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    root = Root(os.path.join(work, "root"), os.path.abspath(ARGS.cache), work)
+    passed = False
+    try:
+        step(f"the Debian root in {root.path} (cache {root.cache})")
+        root.make()
+        root.run(["apt-get", "update", "-q"], log="apt-update.log")
+        if ARGS.directory == "openldap":
+            openldap(root)
+        else:
+            samba(root)
+        passed = True
+    except Failure as failure:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    finally:
+        root.stop()
+    after = host_state()
+    if after != before:
+        print("FAIL: the host's PAM/NSS configuration or package list changed", file=sys.stderr)
+        passed = False
+    if passed:
+        # Kept after a failure, to look into; never removed while mounted.
+        with open("/proc/self/mounts") as f:
+            if f" {root.path}/" not in f.read():
+                shutil.rmtree(root.path, ignore_errors=True)
+        step("ok: the host's PAM and NSS configuration and packages are unchanged")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
