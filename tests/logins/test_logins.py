@@ -4,7 +4,7 @@
 (issue #11, item 8), in a throwaway Debian 12 root, never on the host:
 
   test_logins.py --directory openldap|samba --source DIR --work DIR --cache DIR
-                 --pam-sesam SO --blocklist FILE --localedir DIR
+                 --pam-sesam SO --blocklist FILE
 
 run by tests/harness/with_servers.py --web (OpenLDAP; --samba --web for AD),
 so the directory, the SMTP sink and nginx + sesam-fcgi run on the host, on
@@ -122,8 +122,9 @@ class Root:
 
     def _lib(self, script):
         lib = os.path.join(ARGS.source, "tests", "packaging", "debian_root.sh")
-        subprocess.run(["bash", "-c", 'set -euo pipefail; fail() { echo "FAIL: $*" >&2; exit 1; }; '
-                        f'. "{lib}"; ' + script, "_", self.path, self.cache, self.logs], check=True)
+        prelude = 'set -euo pipefail; fail() { echo "FAIL: $*" >&2; exit 1; }; '
+        subprocess.run(["bash", "-c", f'{prelude}. "{lib}"; {script}', "_", self.path, self.cache,
+                        self.logs], check=True)
 
     def make(self):
         self._lib('debian_root_make "$1" "$2" "$3"')
@@ -141,13 +142,14 @@ class Root:
             self.run(["chown", owner, path])
 
     def argv(self, command, chroot_options=()):
-        return ["chroot"] + list(chroot_options) + [self.path, "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                "HOME=/root", "LANG=C.UTF-8", "DEBIAN_FRONTEND=noninteractive"] + command
+        return (["chroot"] + list(chroot_options)
+                + [self.path, "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                   "HOME=/root", "LANG=C.UTF-8", "DEBIAN_FRONTEND=noninteractive"] + command)
 
     def run(self, command, stdin=None, check=True, log=None, chroot_options=()):
         """Runs `command` in the root; returns (exit status, output)."""
-        done = subprocess.run(self.argv(command, chroot_options), input=stdin, capture_output=True, text=True,
-                              timeout=600)
+        done = subprocess.run(self.argv(command, chroot_options), input=stdin,
+                              capture_output=True, text=True, timeout=600)
         output = done.stdout + done.stderr
         if log:
             with open(os.path.join(self.logs, log), "a", encoding="utf-8") as f:
@@ -164,9 +166,9 @@ class Root:
                  log="apt-install.log")
 
     def start(self, name, command):
-        log = open(os.path.join(self.logs, name + ".log"), "ab")
-        process = subprocess.Popen(self.argv(command), stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        with open(os.path.join(self.logs, name + ".log"), "ab") as log:
+            process = subprocess.Popen(self.argv(command), stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
         self.daemons.append(process)
         return process
 
@@ -445,7 +447,6 @@ def main():
     parser.add_argument("--cache", required=True)
     parser.add_argument("--pam-sesam", required=True)
     parser.add_argument("--blocklist", required=True)
-    parser.add_argument("--localedir", required=True)
     ARGS = parser.parse_args()
     if os.geteuid() != 0:
         print("test_logins: needs root (debootstrap, chroot, mounts in a private namespace): skipped")
