@@ -25,9 +25,10 @@ them on loopback.
 Through each: a reset through sesam-fcgi (the link from the mail, followed
 over HTTP; a weak password is refused there), then pamtester's `authenticate`
 in the root accepts the new password and refuses the old one, and NSS
-(getent) knows the account. With sssd, `pamtester chauthtok` through
-pam_sesam + pam_sss refuses a weak password (the directory keeps the old one)
-and sets a strong one in AD (an ldaps bind with it works).
+(getent) knows the account. Then `pamtester chauthtok`, as the user, through
+pam_sesam + pam_sss (AD) or pam_ldap (OpenLDAP), as docs/pam_sesam.8.md
+stacks them, refuses a weak password (the directory keeps the old one) and
+sets a strong one in the directory (a bind with it works).
 
 The host's PAM and NSS configuration (/etc/pam.d, /etc/pam.conf,
 /etc/nsswitch.conf, /etc/security, /etc/nslcd.conf, /etc/sssd) and its
@@ -53,6 +54,11 @@ ARGS = None
 OLD_PASSWORD = "Oud-Wachtwoord-1"
 NEW_PASSWORD = "Zonnebloem-Veld-Groen-7"
 WEAK_PASSWORD = "kort"
+# Set through pam_sesam + pam_sss / pam_ldap after the reset.
+STRONG_BY_PAM = "Kastanje-Boom-Herfst-9"
+# What the pam_sesam.so of the build links, installed in the root (it is
+# copied there, not installed from a .deb: the .debs take minutes to build).
+PAM_SESAM_LIBRARIES = ["libinih1", "libicu72", "libzxcvbn0"]
 # Host paths a PAM/NSS client package would change when installed.
 HOST_PAM_NSS = ["/etc/pam.d", "/etc/pam.conf", "/etc/nsswitch.conf", "/etc/security",
                 "/etc/nslcd.conf", "/etc/sssd", "/etc/ldap", "/etc/krb5.conf"]
@@ -254,7 +260,8 @@ def openldap(root):
 
     step("nslcd, libpam-ldapd, libnss-ldapd and pamtester in the root")
     # What the school's admin answers in the packages' debconf questions.
-    root.apt_install(["nslcd", "libpam-ldapd", "libnss-ldapd", "pamtester"], preseed=f"""\
+    root.apt_install(["nslcd", "libpam-ldapd", "libnss-ldapd", "pamtester"] + PAM_SESAM_LIBRARIES,
+                     preseed=f"""\
 nslcd nslcd/ldap-uris string {ENV['SESAM_TEST_LDAP_URI']}
 nslcd nslcd/ldap-base string {ENV['SESAM_TEST_LDAP_BASE']}
 libnss-ldapd libnss-ldapd/nsswitch multiselect passwd, group, shadow
@@ -292,12 +299,14 @@ bindpw {bind_password}
     web_reset(username, address, NEW_PASSWORD)
     check(ldap_binds(ENV["SESAM_TEST_LDAP_URI"], dn, NEW_PASSWORD), "the new password does not bind")
     assert_login(root, "sesam-login", username)
-    check(NEW_PASSWORD not in root.log_tail("nslcd", 100000), "nslcd's log has the password")
+    change_through_pam_sesam(root, username, "pam_ldap.so", "20001:10000", "nslcd",
+                             lambda password: ldap_binds(ENV["SESAM_TEST_LDAP_URI"], dn, password))
+    nslcd_log = root.log_tail("nslcd", 100000)
+    for password in (NEW_PASSWORD, STRONG_BY_PAM, OLD_PASSWORD):
+        check(password not in nslcd_log, "nslcd's log has a password")
 
 
 # -- sssd against Samba AD -------------------------------------------------------
-
-STRONG_BY_PAM = "Kastanje-Boom-Herfst-9"
 
 
 def ad_dn(username):
@@ -328,8 +337,8 @@ def samba(root):
               "default the old password still binds for 60 minutes after a reset")
 
     step("sssd-ldap, sssd-krb5, libpam-sss, libnss-sss, pamtester and pam_sesam's libraries")
-    root.apt_install(["sssd-ldap", "sssd-krb5", "libpam-sss", "libnss-sss", "pamtester",
-                      "libinih1", "libicu72", "libzxcvbn0"])
+    root.apt_install(["sssd-ldap", "sssd-krb5", "libpam-sss", "libnss-sss", "pamtester"]
+                     + PAM_SESAM_LIBRARIES)
     check("pam_sss.so" in open(root.file("/etc/pam.d/common-auth")).read(),
           "libpam-sss did not add pam_sss to common-auth")
     check("sss" in open(root.file("/etc/nsswitch.conf")).read(),
@@ -394,35 +403,45 @@ cache_credentials = false
     check(not ldap_binds(ENV["SESAM_TEST_LDAPS_URI"], dn, old_password, ca), "the old password binds")
     assert_login(root, "sesam-login", username, old_password)
 
-    step("a password change through pam_sesam + pam_sss, as the user")
+    change_through_pam_sesam(root, username, "pam_sss.so", f"{uid}:{uid}", "sssd",
+                             lambda password: ldap_binds(ENV["SESAM_TEST_LDAPS_URI"], dn,
+                                                         password, ca))
+
+
+
+def change_through_pam_sesam(root, username, module, userspec, daemon, binds):
+    """`pamtester chauthtok` as the user, through pam_sesam and then `module`
+    (pam_sss.so, pam_ldap.so) with use_authtok, as docs/pam_sesam.8.md stacks
+    them: a weak password is refused and the directory keeps NEW_PASSWORD
+    (`binds(password)` asks the directory); a strong one is set there."""
+    step(f"a password change through pam_sesam + {module}, as the user")
     os.makedirs(root.file("/etc/sesam"), exist_ok=True)
     shutil.copy(ARGS.blocklist, root.file("/etc/sesam/blocklist.txt"))
     root.write("/etc/sesam/sesam.conf", "[policy]\nblocklist = /etc/sesam/blocklist.txt\n")
     security = root.file("/usr/lib/x86_64-linux-gnu/security")
     shutil.copy(ARGS.pam_sesam, os.path.join(security, "pam_sesam.so"))
-    # As docs/pam_sesam.8.md stacks it: the policy first, then the module that
-    # stores the password, with the token pam_sesam accepted.
-    root.write("/etc/pam.d/sesam-passwd", """\
+    root.write("/etc/pam.d/sesam-passwd", f"""\
 password requisite  pam_sesam.so retry=1
-password sufficient pam_sss.so use_authtok
+password sufficient {module} use_authtok
 password required   pam_deny.so
 """)
-    as_user = ["--userspec", f"{uid}:{uid}"]
+    as_user = ["--userspec", userspec]
+    # The module asks the current password first (as the user, not root),
+    # then pam_sesam the new one twice.
     ok, output = root.pamtester("sesam-passwd", username, "chauthtok",
-                                [NEW_PASSWORD, WEAK_PASSWORD, WEAK_PASSWORD], chroot_options=as_user)
+                                [NEW_PASSWORD, WEAK_PASSWORD, WEAK_PASSWORD],
+                                chroot_options=as_user)
     check(not ok and "Password refused" in output,
-          f"pam_sesam + pam_sss accepted the weak password:\n{output}")
-    check(ldap_binds(ENV["SESAM_TEST_LDAPS_URI"], dn, NEW_PASSWORD, ca),
-          "after the refused change the password is no longer the web reset's")
+          f"pam_sesam + {module} accepted the weak password:\n{output}")
+    check(binds(NEW_PASSWORD), "after the refused change the password is no longer the reset's")
     ok, output = root.pamtester("sesam-passwd", username, "chauthtok",
                                 [NEW_PASSWORD, STRONG_BY_PAM, STRONG_BY_PAM],
                                 chroot_options=as_user)
-    check(ok, f"pam_sesam + pam_sss refused a strong password:\n{output}\n{root.log_tail('sssd')}")
-    check(ldap_binds(ENV["SESAM_TEST_LDAPS_URI"], dn, STRONG_BY_PAM, ca),
-          "the password set through pam_sss does not bind in AD")
-    check(not ldap_binds(ENV["SESAM_TEST_LDAPS_URI"], dn, NEW_PASSWORD, ca),
-          "the web reset's password still binds after the change")
-    step("chauthtok through pam_sesam + pam_sss: weak refused, strong set in AD")
+    check(ok, f"pam_sesam + {module} refused a strong password:\n{output}\n"
+          + root.log_tail(daemon))
+    check(binds(STRONG_BY_PAM), f"the password set through {module} does not bind")
+    check(not binds(NEW_PASSWORD), "the reset's password still binds after the change")
+    step(f"chauthtok through pam_sesam + {module}: weak refused, strong set in the directory")
 
 
 def wait_for(ready, process, root, name, timeout=30.0):
