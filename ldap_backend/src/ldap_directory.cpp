@@ -15,6 +15,7 @@
 
 #include "account_attributes.h"
 #include "options.h"
+#include "password_change.h"
 #include "password_hash.h"
 #include "sesam/ldap/directory.h"
 #include "sesam/log.h"
@@ -227,6 +228,21 @@ class LdapDirectory final : public Directory {
     // Nothing was sent that could change the password.
     if (Unreachable(status)) return NotChanged(status);
     return status;
+  }
+
+  // The user's own change: password_change.cpp.
+  Status VerifyPassword(const Account& account, const SecretString& current) override {
+    return internal::VerifyAccountPassword(settings_, account.dn, current);
+  }
+
+  Status ChangePassword(const Account& account, const SecretString& current,
+                        const SecretString& new_password) override {
+    SESAM_RETURN_IF_ERROR(internal::CheckUserMayChange(pool_, account.dn));
+    if (settings_.password_mode == config::PasswordMode::kCrypt ||
+        settings_.password_mode == config::PasswordMode::kArgon2) {
+      return SetPassword(account, new_password, account.password_state);
+    }
+    return internal::ChangeWithOldPassword(settings_, pool_, account.dn, current, new_password);
   }
 
   Status Ping() override {

@@ -104,6 +104,8 @@ struct WebSection {
   std::string state_dir;    // absolute; the host's shared counters (sesam/state_store.h)
   Rate link_failure_limit;  // dead otp links per client, then 429
   unsigned limit_clients;   // clients each per-client limit remembers (memory bound)
+  Rate change_ip_limit;       // change page: tries per client, then 429
+  Rate change_account_limit;  // change page: refused tries per client and username, then 429
 };
 
 struct TokenSection {
