@@ -156,10 +156,9 @@ class LdapDirectory final : public Directory {
   }
 
   Result<Account> FindAccountById(std::string_view id) override {
-    const bool well_formed =
-        id.size() == 36 && std::all_of(id.begin(), id.end(), [](char c) {
-          return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
-        });
+    const bool well_formed = id.size() == 36 && std::all_of(id.begin(), id.end(), [](char c) {
+                               return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+                             });
     if (!well_formed) return NotFoundError("no account with this entryUUID");
     const std::string filter = "(&(entryUUID=" + std::string(id) + ")" +
                                internal::ExpandFilterAnyUser(settings_.user_filter) + ")";

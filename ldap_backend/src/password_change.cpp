@@ -61,7 +61,8 @@ Status JudgeAccountBind(const WriteResult& bound) {
   if (bound.code == LDAP_INVALID_CREDENTIALS) {
     // Active Directory says why in the diagnostic: "..., data 532, v4563".
     if (Contains(message, "data 532")) return MustChange("the password expired (AD data 532)");
-    if (Contains(message, "data 773")) return MustChange("the password must be reset (AD data 773)");
+    if (Contains(message, "data 773"))
+      return MustChange("the password must be reset (AD data 773)");
     if (Contains(message, "data 775")) return Refused("the account is locked (AD data 775)");
     if (Contains(message, "data 533")) return Refused("the account is disabled (AD data 533)");
     if (Contains(message, "data 701")) return Refused("the account expired (AD data 701)");
@@ -133,9 +134,8 @@ Status MapAdChangeRefusal(const WriteResult& written) {
   return written.status;
 }
 
-Status ChangeWithOldPassword(const config::LdapSection& settings, Pool& pool,
-                             const std::string& dn, const SecretString& current,
-                             const SecretString& new_password) {
+Status ChangeWithOldPassword(const config::LdapSection& settings, Pool& pool, const std::string& dn,
+                             const SecretString& current, const SecretString& new_password) {
   const bool ad = settings.password_mode == config::PasswordMode::kAd;
   WriteResult written;
   bool sent = false;

@@ -34,9 +34,8 @@ Status CheckUserMayChange(Pool& pool, const std::string& dn);
 
 // exop / ad: the change itself, with the old password, on a pooled
 // connection; see Directory::ChangePassword for the Status.
-Status ChangeWithOldPassword(const config::LdapSection& settings, Pool& pool,
-                             const std::string& dn, const SecretString& current,
-                             const SecretString& new_password);
+Status ChangeWithOldPassword(const config::LdapSection& settings, Pool& pool, const std::string& dn,
+                             const SecretString& current, const SecretString& new_password);
 
 // Active Directory's answer to a refused unicodePwd change, mapped to the
 // reasons of SetPassword (history, too young, too short, quality, other) or

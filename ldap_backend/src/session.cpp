@@ -254,7 +254,7 @@ WriteResult Session::PasswordModify(const std::string& dn, const SecretString& n
 }
 
 WriteResult Session::PasswordChange(const std::string& dn, const SecretString& old_password,
-                                   const SecretString& new_password) {
+                                    const SecretString& new_password) {
   berval user{dn.size(), const_cast<char*>(dn.data())};
   berval old{old_password.size(), const_cast<char*>(old_password.c_str())};
   berval password{new_password.size(), const_cast<char*>(new_password.c_str())};

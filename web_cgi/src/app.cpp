@@ -325,8 +325,7 @@ void App::Impl::RememberReturn(const PageContext& context, Response& response) c
                                                     "/; Max-Age=3600; HttpOnly; SameSite=Lax" +
                                                     (https_ ? "; Secure" : ""));
   } else {
-    log::Info("ignored a return URL outside [web] return_urls from " +
-              LogSafe(context.client_ip));
+    log::Info("ignored a return URL outside [web] return_urls from " + LogSafe(context.client_ip));
   }
 }
 

@@ -81,9 +81,8 @@ class App::Impl {
   // password_form.cpp: the new-password fields both forms share (the
   // password_fields partial): rule marks for `names`, judged when `verdict`
   // is given, the repeat mark, the script.
-  void PasswordFields(const PageContext& context, TemplateData& data,
-                      const policy::Context& names, const policy::Verdict* verdict,
-                      std::optional<bool> repeated) const;
+  void PasswordFields(const PageContext& context, TemplateData& data, const policy::Context& names,
+                      const policy::Verdict* verdict, std::optional<bool> repeated) const;
 
   // app.cpp: shared parts
   TemplateData PageData(const PageContext& context, std::string_view title) const;
@@ -110,7 +109,7 @@ class App::Impl {
   AppDeps deps_;
   ProxyList proxies_;
   RateLimiter ip_limiter_;
-  RateLimiter link_limiter_;  // dead links per client ([web] link_failure_limit)
+  RateLimiter link_limiter_;            // dead links per client ([web] link_failure_limit)
   RateLimiter change_limiter_;          // change tries per client ([web] change_ip_limit)
   RateLimiter change_account_limiter_;  // refused per client + username
   std::chrono::steady_clock::duration change_floor_{};  // see change_page.cpp

@@ -96,8 +96,8 @@ Response App::Impl::PostChange(PageContext& context) {
     response.SetHeader("Cache-Control", "no-store");
     return response;
   };
-  if (auto refused = ReadForm(context, {"username", "current", "password", "password2", "csrf"},
-                              fields)) {
+  if (auto refused =
+          ReadForm(context, {"username", "current", "password", "password2", "csrf"}, fields)) {
     return finish(std::move(*refused));
   }
   if (!csrf::Valid(*deps_.csrf_key, CookieValue(context.request->cookie, csrf::kCookieName),
@@ -211,8 +211,8 @@ Response App::Impl::PostChange(PageContext& context) {
   }
   if (written.reason().rfind("ppolicy.", 0) == 0) {
     log::Info("change page: " + who + " refused by the directory: " + written.reason());
-    return finish(ChangePage(context, 422, username, &verdict, true,
-                             PpolicyText(context, written.reason())));
+    return finish(
+        ChangePage(context, 422, username, &verdict, true, PpolicyText(context, written.reason())));
   }
   if (written.code() == StatusCode::kPermissionDenied) {
     // The bind accepted the password, the change did not: changed meanwhile.
