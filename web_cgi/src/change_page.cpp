@@ -75,8 +75,11 @@ Response App::Impl::ChangePage(PageContext& context, int status, std::string_vie
   data.set("t_username", context.Tr(N_("Username")));
   data.set("username", std::string(username));
   data.set("t_current", context.Tr(N_("Current password")));
+  // The username is typed on this page, so its rule is always listed (the
+  // policy lists it only for a name it can judge; the message names none);
+  // the script marks it as the username is typed.
   policy::Context names;
-  names.username = std::string(username);
+  names.username = username.empty() ? std::string("username") : std::string(username);
   PasswordFields(context, data, names, verdict, repeated);
   if (!error.empty()) data.set("error", std::string(error));
   data.set("cancel_url", ReturnTarget(context));

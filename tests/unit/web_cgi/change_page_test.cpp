@@ -178,6 +178,8 @@ TEST(ChangePage, FormHasTheFieldsTheRulesAndTheLinks) {
   CHECK_TRUE(Contains(form.body, "autocomplete=\"current-password\""));
   CHECK_TRUE(Contains(form.body, "name=\"password2\""));
   CHECK_TRUE(Contains(form.body, "data-rule=\"min_length\""));
+  // The username is typed here: its rule is listed before it is known.
+  CHECK_TRUE(Contains(form.body, "data-rule=\"username\""));
   CHECK_TRUE(Contains(form.body, "/sesam/static/sesam.js"));
   CHECK_TRUE(Contains(form.body, "href=\"/sesam/forgot?lang=en\""));
   STRCMP_EQUAL("no-store", std::string(form.Header("Cache-Control").value_or("")).c_str());
