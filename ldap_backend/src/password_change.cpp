@@ -111,9 +111,9 @@ Status CheckUserMayChange(Pool& pool, const std::string& dn) {
 
 Status MapAdChangeRefusal(const WriteResult& written) {
   const std::string& message = written.status.message();
-  const auto refused = [&](std::string_view reason) {
-    return Status(StatusCode::kFailedPrecondition, message, std::string(reason));
-  };
+  // AD's rules (0000052D: history, age, length, complexity) were mapped to
+  // their ppolicy.* reasons by MapResult (active_directory.h).
+  if (written.status.reason().rfind("ppolicy.", 0) == 0) return written.status;
   if (written.code == LDAP_INSUFFICIENT_ACCESS) {
     // "User cannot change password" is a deny ACE on the change-password
     // right for Everyone and SELF.
@@ -124,12 +124,7 @@ Status MapAdChangeRefusal(const WriteResult& written) {
     if (Contains(message, "00000056")) {
       return PermissionDeniedError("the directory did not accept the current password");
     }
-    // Samba names the rule; Windows says 0000052D for all of them.
-    if (Contains(message, "history")) return refused("ppolicy.in_history");
-    if (Contains(message, "too young")) return refused("ppolicy.too_young");
-    if (Contains(message, "too short")) return refused("ppolicy.too_short");
-    if (Contains(message, "complex")) return refused("ppolicy.insufficient_quality");
-    return refused("ppolicy.other");
+    return Status(StatusCode::kFailedPrecondition, message, "ppolicy.other");
   }
   return written.status;
 }

@@ -37,9 +37,11 @@ Status CheckUserMayChange(Pool& pool, const std::string& dn);
 Status ChangeWithOldPassword(const config::LdapSection& settings, Pool& pool, const std::string& dn,
                              const SecretString& current, const SecretString& new_password);
 
-// Active Directory's answer to a refused unicodePwd change, mapped to the
-// reasons of SetPassword (history, too young, too short, quality, other) or
-// PermissionDenied for a wrong old password / no right to change. Pure.
+// Active Directory's answer to a refused unicodePwd change: its password
+// rules keep the ppolicy.* reason MapResult gave them; a wrong old password
+// (00000056) -> PermissionDenied; no right to change (insufficient access,
+// "user cannot change password") -> PermissionDenied kChangeNotAllowed;
+// another constraint -> ppolicy.other. Pure.
 Status MapAdChangeRefusal(const WriteResult& written);
 
 }  // namespace sesam::ldap::internal

@@ -55,8 +55,10 @@
 //   state works until it expires or the password changes).
 // - Disabled accounts: ppolicy's permanent lock (pwdAccountLockedTime
 //   000001010000Z), 389-ds nsAccountLock TRUE, and Active Directory's
-//   userAccountControl bit 0x2 (ACCOUNTDISABLE). A temporary lockout after
-//   mistyped passwords is not "disabled": a reset may well be the way out.
+//   userAccountControl bit 0x2 (ACCOUNTDISABLE) or an accountExpires in the
+//   past. A temporary lockout after mistyped passwords is not "disabled": a
+//   reset may well be the way out (and in ad mode, with unlock_on_reset, the
+//   reset writes lockoutTime 0: src/active_directory.h).
 // - Connections: a pool of pool_size bound sessions (see src/session.h):
 //   reused across calls, dropped on a transport error (with the idle ones to
 //   the same server), a call whose first request met a dead pooled
@@ -75,6 +77,7 @@
 
 #include "sesam/config.h"
 #include "sesam/secret_string.h"
+#include "sesam/state_store.h"
 #include "sesam/status.h"
 
 namespace sesam::ldap {
@@ -119,8 +122,31 @@ inline std::vector<std::string> AllAddresses(const Account& account) {
   all.insert(all.end(), account.coaccount_addresses.begin(), account.coaccount_addresses.end());
   return all;
 }
+// What the server offers, found out once (rootDSE and subschema) on the first
+// connection and kept; `sesam doctor` prints it, sesam-fcgi logs it at start.
+struct ServerProfile {
+  std::string vendor;         // "OpenLDAP", "389 Directory Server", "Active Directory", "unknown"
+  std::string id_attribute;   // the attribute Account::id is read from
+  std::string state_source;   // "userPassword", "pwdLastSet" (AD) or "pwdChangedTime"
+  bool sesam_schema = false;  // objectClass sesamAccount known: rounds and claims in the directory
+  bool assertion_control = false;  // RFC 4528 assertion honoured on modify (supportedControl)
+};
+
 // Status::reason() of FindAccount's NotFound when several entries match.
 inline constexpr std::string_view kReasonSeveralAccounts = "ldap.several_accounts";
+// Status reasons of a password the directory's own rules refuse
+// (FailedPrecondition from SetPassword): ppolicy's errors (OpenLDAP, 389-ds)
+// and Active Directory's 0000052D refusals map to these.
+inline constexpr std::string_view kReasonPolicyInHistory = "ppolicy.in_history";
+inline constexpr std::string_view kReasonPolicyTooShort = "ppolicy.too_short";
+inline constexpr std::string_view kReasonPolicyQuality = "ppolicy.insufficient_quality";
+inline constexpr std::string_view kReasonPolicyTooYoung = "ppolicy.too_young";
+// AD's complexity rule: three of capitals, small letters, digits and other
+// characters, and not the account's name.
+inline constexpr std::string_view kReasonPolicyComplexity = "ppolicy.complexity";
+// AD refused without naming the rule (Windows does not say which).
+inline constexpr std::string_view kReasonPolicyDirectoryRules = "ppolicy.directory_rules";
+inline constexpr std::string_view kReasonPolicyOther = "ppolicy.other";
 
 class Directory {
  public:
@@ -158,7 +184,9 @@ class Directory {
   // FailedPrecondition with reason "password_state_changed".
   // A refusal by the server's password policy -> FailedPrecondition with
   // reason "ppolicy.in_history", "ppolicy.too_short",
-  // "ppolicy.insufficient_quality", "ppolicy.too_young" or "ppolicy.other".
+  // "ppolicy.insufficient_quality", "ppolicy.too_young" or "ppolicy.other";
+  // Active Directory also "ppolicy.complexity" and "ppolicy.directory_rules"
+  // (the kReasonPolicy* constants above).
   // When the directory fails (Unavailable or DeadlineExceeded), the reason
   // says what became of the password:
   // - OK: the write's answer was lost, but reading back proved the new
@@ -217,11 +245,34 @@ class Directory {
 
   // OK when the directory answers (a bound connection and a base search).
   virtual Status Ping() = 0;
+
+  // The server's profile (see ServerProfile). The LDAP implementation finds
+  // it on its first connection and keeps it for its lifetime; until then a
+  // call connects (Unavailable / DeadlineExceeded when it cannot, and the
+  // next call tries again).
+  virtual Result<ServerProfile> Profile() = 0;
 };
+
+// Where the LDAP implementation keeps what the directory cannot keep (see
+// "Host-local state" above): the host's state store ([web] state_dir) and
+// the token key, from which the key of the account hashes is derived.
+struct HostState {
+  std::shared_ptr<state::Store> store;  // null: nothing can be counted on the host
+  Status store_error;                   // why `store` is null (for the log)
+  SecretString key;                     // the [token] key_file's bytes
+};
+
+// Opens [web] state_dir (read-write) and reads [token] key_file. Never fails:
+// what cannot be opened leaves `store` null with the reason in store_error,
+// and the Directory then fails closed where it needs the store.
+HostState OpenHostState(const config::Config& config);
 
 // The LDAP implementation: a pool of bound connections per `settings`.
 // Connecting happens lazily; creation fails only for unusable settings (e.g.
-// an unreadable bind_password_file).
+// an unreadable bind_password_file). Without `host` (the first form), a
+// directory without the Sesam schema cannot count reset rounds.
 Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings);
+Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings,
+                                                     HostState host);
 
 }  // namespace sesam::ldap
