@@ -123,6 +123,20 @@ class ChangePage(unittest.TestCase):
         self.assertIn("change page: unknown user #", log)
         self.assertNotIn(unknown, log)
 
+    def test_crypt_mode_writes_through_the_guarded_write(self):
+        # crypt: the service account writes a {CRYPT} value under an assertion
+        # of the old one (the directory's history cannot compare hashes).
+        overrides = {("ldap", "password_mode"): "crypt"}
+        with Web(ENV["SESAM_TEST_WORKDIR"], dict(os.environ), name="changecrypt",
+                 overrides=overrides) as web:
+            browser = Browser(base_url=web.base_url, port=web.port)
+            username, dn = add_account(prefix="crypt")
+            self.assertEqual(401, change(browser, username, "Fout-123456", NEW).status)
+            reply = change(browser, username, OLD_PASSWORD, NEW)
+            self.assertEqual(303, reply.status, reply.body)
+            self.assertTrue(binds(dn, NEW))
+            self.assertFalse(binds(dn, OLD_PASSWORD))
+
     def test_limit_per_client_and_username(self):
         overrides = {("web", "change_account_limit"): "2/10m"}
         with Web(ENV["SESAM_TEST_WORKDIR"], dict(os.environ), name="changelimit",
