@@ -3,12 +3,17 @@
 
 #include <ldap.h>
 
+#include <chrono>
+#include <thread>
+
 #include "password_hash.h"
 #include "sesam/ldap/directory.h"
 #include "sesam/log.h"
 
 namespace sesam::ldap::internal {
 namespace {
+
+constexpr std::chrono::milliseconds kProofPause{200};
 
 bool Unreachable(const Status& status) {
   return status.code() == StatusCode::kUnavailable ||
@@ -178,7 +183,15 @@ Status ChangeWithOldPassword(const config::LdapSection& settings, Pool& pool, co
   }
   // The answer was lost: a bind with the new password on a new connection
   // tells whether it landed (a failed one counts for the lockout policy).
-  const Status proof = VerifyAccountPassword(settings, dn, new_password);
+  // A server that is not back yet is asked again, for up to timeout +
+  // network_timeout, as SetPassword's read-back does.
+  const auto deadline =
+      std::chrono::steady_clock::now() + settings.timeout + settings.network_timeout;
+  Status proof = VerifyAccountPassword(settings, dn, new_password);
+  while (Unreachable(proof) && std::chrono::steady_clock::now() + kProofPause < deadline) {
+    std::this_thread::sleep_for(kProofPause);
+    proof = VerifyAccountPassword(settings, dn, new_password);
+  }
   if (proof.ok() || proof.reason() == kMustChange) {
     log::Warning("LDAP: the answer to a password change for " + dn +
                  " was lost; a bind with the new password shows it landed");
