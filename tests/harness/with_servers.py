@@ -26,6 +26,10 @@ def main():
     parser.add_argument("--slapd", action="store_true", help="an OpenLDAP server with test accounts")
     parser.add_argument("--samba", action="store_true",
                         help="a Samba AD DC with test accounts, instead of slapd")
+    parser.add_argument("--slapd-no-schema", action="store_true",
+                        help="--slapd without the Sesam schema (slapd.py, schema=False)")
+    parser.add_argument("--slapd-hidden-passwords", action="store_true",
+                        help="--slapd-no-schema, the service account cannot read userPassword")
     parser.add_argument("--smtp", action="store_true", help="an SMTP sink that stores messages")
     parser.add_argument("--web", action="store_true",
                         help="nginx in front of sesam-fcgi (implies --smtp, and --slapd "
@@ -37,7 +41,7 @@ def main():
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
-    if args.slapd and args.samba:
+    if args.samba and (args.slapd or args.slapd_no_schema or args.slapd_hidden_passwords):
         parser.error("--slapd and --samba export the same variables: choose one")
     if args.web:
         args.smtp = True
@@ -53,9 +57,12 @@ def main():
     workdir = tempfile.mkdtemp(prefix="sesam-it-")
     env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
     with contextlib.ExitStack() as servers:
-        if args.slapd:
+        if args.slapd or args.slapd_no_schema or args.slapd_hidden_passwords:
             from sesam_harness.slapd import Slapd
-            env.update(servers.enter_context(Slapd(workdir)).env())
+            plain = args.slapd_no_schema or args.slapd_hidden_passwords
+            env.update(servers.enter_context(
+                Slapd(workdir, schema=not plain,
+                      readable_passwords=not args.slapd_hidden_passwords)).env())
         if args.samba:
             from sesam_harness.samba import Samba
             env.update(servers.enter_context(Samba(workdir)).env())

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "password_form.h"
 
+#include "sesam/ldap/refusal_text.h"
+
 namespace sesam::web {
 
 policy::Context PolicyContext(const ldap::Account& account) {
@@ -82,14 +84,7 @@ TemplateData RuleList(const PageContext& context, const policy::Verdict& verdict
 }
 
 std::string_view PpolicyText(const PageContext& context, const std::string& reason) {
-  if (reason == "ppolicy.in_history") {
-    return context.catalog->Translate(N_("You used this password before. Choose another one."));
-  }
-  if (reason == "ppolicy.too_young") {
-    return context.catalog->Translate(
-        N_("Your password was changed very recently. Please try again later."));
-  }
-  return context.catalog->Translate(N_("The directory refused this password. Choose another one."));
+  return context.catalog->Translate(ldap::RefusalText(reason, ldap::RefusalAudience::kVisitor));
 }
 
 std::string FailedRules(const policy::Verdict& verdict, bool repeated) {

@@ -65,6 +65,8 @@ NAME@school.test; mail; otherMailbox):
   lock.ed       locked out (lockoutTime set); lock.ed@school.test
   lock.kept     locked out as well (for unlock_on_reset = no)
   young.user    under the PSO "young" (minimum age 1 day); young@school.test
+  must.change   "must change password at next logon" (pwdLastSet 0)
+  no.change     "user cannot change password" (Change Password denied to Everyone, SELF)
 Under OU=Staff (SESAM_TEST_SAMBA_STAFF; the service account may reset there but
 not write lockoutTime):
   staff.locked  locked out; staff.locked@school.test
@@ -73,10 +75,12 @@ Under OU=Pupils again:
                 accounts tests change passwords of; pw.<x>@school.test
 """
 
+import contextlib
 import fcntl
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -96,6 +100,8 @@ ADMIN_PASSWORD = "Adm1n-Secret-For-Tests"
 BIND_PASSWORD = "Sesam-Service-Secret-1"
 USER_PASSWORD = "Start-Wachtwoord-1"
 LOCK_FILE = "/tmp/sesam-samba.lock"
+# The running Samba's pid and smb.conf, while the lock's holder runs it.
+RUNNING_FILE = "/tmp/sesam-samba.running"
 PORTS = (389, 636, 88, 464)
 SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "samba_seed.py")
 PROVISION = ["samba-tool", "domain", "provision", "--realm=" + REALM, "--domain=" + DOMAIN,
@@ -193,6 +199,33 @@ def make_ca_and_certificate(directory):
     return ca_crt
 
 
+def stop_orphan(lock_text):
+    """Stops the Samba a previous holder of the lock started and left running
+    (it was killed before it could stop it): we hold the lock, so its owner
+    is gone. Only the process the lock file names, and only while its command
+    line still names that smb.conf, so a reused pid is never hit."""
+    for line in lock_text.splitlines():
+        fields = line.split(" ", 2)
+        if len(fields) != 3 or fields[0] != "samba" or not fields[1].isdigit():
+            continue
+        pid, conf = int(fields[1]), fields[2]
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if conf.encode() not in argv:
+            continue
+        log("stopping the Samba (pid %d) a killed test left running" % pid)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(port_in_use(p) for p in PORTS):
+            time.sleep(0.1)
+
+
 def port_in_use(port):
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -227,6 +260,12 @@ class Samba:
         self.lock.truncate()
         self.lock.write("pid %d since %s\n" % (os.getpid(), time.strftime("%H:%M:%S")))
         self.lock.flush()
+        try:
+            with open(RUNNING_FILE) as f:
+                stop_orphan(f.read())
+            os.unlink(RUNNING_FILE)
+        except FileNotFoundError:
+            pass
 
     def __enter__(self):
         self._take_lock()
@@ -306,6 +345,10 @@ class Samba:
                             people=PEOPLE))
         self.process = common.start(["samba", "-i", "-M", "single", "-s", self.smb_conf],
                                     os.path.join(self.workdir, "samba.out"))
+        # For the next holder of the lock, should this process die without
+        # stopping it (SIGKILL): see stop_orphan.
+        with open(RUNNING_FILE, "w") as f:
+            f.write("samba %d %s\n" % (self.process.pid, self.smb_conf))
         self._wait_until_ready(started)
 
     def _wait_until_ready(self, started, timeout=60.0):
@@ -330,6 +373,9 @@ class Samba:
     def __exit__(self, *exc):
         try:
             common.stop(self.process, timeout=20.0)
+            if self.process is not None and self.lock is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(RUNNING_FILE)
         finally:
             if self.lock is not None:
                 self.lock.close()  # releases the flock

@@ -58,6 +58,10 @@ ACCOUNTS = [
     ("staff.locked", "Staff", "Locked", "staff.locked@school.test", [],
      {"locked": True, "ou": "OU=Staff"}),
     ("young.user", "Young", "User", "young@school.test", [], {}),
+    # "User must change password at next logon" (pwdLastSet 0).
+    ("must.change", "Must", "Change", "must.change@school.test", [], {"pwdLastSet": "0"}),
+    # "User cannot change password": Deny Change Password to Everyone and SELF.
+    ("no.change", "No", "Change", "no.change@school.test", [], {"cannot_change": True}),
 ] + [("pw." + n, "Pw", n.capitalize(), "pw.%s@school.test" % n, [], {})
      for n in ("ad", "short", "history", "race", "cli", "unlock", "web", "change", "login")]
 
@@ -66,6 +70,7 @@ ACCOUNTS = [
 RESET_PASSWORD = "00299570-246d-11d0-a768-00aa006e0529"  # extended right User-Force-Change-Password
 LOCKOUT_TIME = "28630ebf-41d5-11d1-a9c1-0000f80367c1"  # attribute lockoutTime
 USER_CLASS = "bf967aba-0de6-11d0-a285-00aa003049e2"  # class user
+CHANGE_PASSWORD = "ab721a53-1e2f-11d0-9819-00aa0040529b"  # extended right User-Change-Password
 
 
 def run(argv):
@@ -90,6 +95,7 @@ def main():
          "--reset-account-lockout-after=1"])
 
     db = SamDB(url=sam, session_info=system_session(), lp=lp)
+    cannot_change = []
     for ou in (PUPILS, STAFF, SERVICES):
         db.add({"dn": ou, "objectClass": "organizationalUnit"})
     db.newuser("sesam", bind_password, userou="OU=Services", givenname="Sesam",
@@ -109,8 +115,13 @@ def main():
             # Locked "now"; with a lockout duration of 0 it stays locked until reset.
             now = str(int((time.time() + 11644473600) * 10**7))
             message["lockoutTime"] = ldb.MessageElement(now, ldb.FLAG_MOD_REPLACE, "lockoutTime")
+        if "pwdLastSet" in extra:
+            message["pwdLastSet"] = ldb.MessageElement(extra["pwdLastSet"], ldb.FLAG_MOD_REPLACE,
+                                                       "pwdLastSet")
         if len(message) > 0:
             db.modify(message)
+        if extra.get("cannot_change"):
+            cannot_change.append(str(dn))
         if extra.get("disabled"):
             db.disable_account("(sAMAccountName=%s)" % name)
     # young.user: a fine-grained policy (PSO) with a minimum age of one day,
@@ -126,6 +137,10 @@ def main():
             .format(reset=RESET_PASSWORD, lockout=LOCKOUT_TIME, user=USER_CLASS, sid=sid))
     run(["samba-tool", "dsacl", "set", "-H", sam, "-s", smb_conf, "--objectdn=" + PUPILS,
          "--sddl=" + sddl])
+    for dn in cannot_change:
+        deny = "(OD;;CR;{c};;WD)(OD;;CR;{c};;PS)".format(c=CHANGE_PASSWORD)
+        run(["samba-tool", "dsacl", "set", "-H", sam, "-s", smb_conf, "--objectdn=" + dn,
+             "--sddl=" + deny])
     # OU=Staff: reset only, no unlock (the unlock refusal test).
     run(["samba-tool", "dsacl", "set", "-H", sam, "-s", smb_conf, "--objectdn=" + STAFF,
          "--sddl=(OA;CIIO;CR;%s;%s;%s)" % (RESET_PASSWORD, USER_CLASS, sid)])

@@ -364,3 +364,54 @@ TEST(SambaAd, ConcurrentResetsOfOneStateChangeOnce) {
   LONGS_EQUAL(1, ok);
   CHECK_EQUAL(LDAP_SUCCESS, BindAs(Upn("pw.race"), "Race-Wachtwoord-" + std::to_string(won)));
 }
+
+// docs/directories.md: Reset Password and write lockoutTime, nothing else.
+TEST(SambaAd, TheServiceAccountHasLeastRights) {
+  const Account jan = Find(*Make(), "jan.selle");
+  LDAP* ld = Connect();
+  std::string bind_password;
+  std::ifstream(Env("SESAM_TEST_LDAP_BIND_PASSWORD_FILE")) >> bind_password;
+  LONGS_EQUAL(LDAP_SUCCESS, Bind(ld, Env("SESAM_TEST_LDAP_BIND_DN"), bind_password));
+  for (const char* attribute : {"mail", "description", "userAccountControl", "accountExpires"}) {
+    char* values[] = {const_cast<char*>("1"), nullptr};
+    LDAPMod mod{};
+    mod.mod_op = LDAP_MOD_REPLACE;
+    mod.mod_type = const_cast<char*>(attribute);
+    mod.mod_values = values;
+    LDAPMod* mods[] = {&mod, nullptr};
+    LONGS_EQUAL_TEXT(LDAP_INSUFFICIENT_ACCESS,
+                     ldap_modify_ext_s(ld, jan.dn.c_str(), mods, nullptr, nullptr), attribute);
+  }
+  ldap_unbind_ext_s(ld, nullptr, nullptr);
+}
+
+// unicodePwd over ldap:// with StartTLS (start_tls = yes), the test CA verified.
+TEST(SambaAd, ResetOverStartTls) {
+  sesam::config::Config config = Config();
+  config.ldap.uri = {Env("SESAM_TEST_LDAP_URI")};
+  config.ldap.start_tls = true;
+  auto directory = Make(config);
+  const Account zoe = Find(*directory, "zoe.dubois");
+  STRCMP_EQUAL("Zoë", zoe.given_name.c_str());
+  const sesam::Status set =
+      directory->SetPassword(zoe, SecretString("Zoë-Wachtwoord-2026"), zoe.password_state);
+  CHECK_TRUE_TEXT(set.ok(), set.ToString().c_str());
+  CHECK_EQUAL(LDAP_SUCCESS, BindAs(Upn("zoe.dubois"), "Zoë-Wachtwoord-2026"));
+  CHECK_EQUAL(LDAP_INVALID_CREDENTIALS,
+              BindAs(Upn("zoe.dubois"), Env("SESAM_TEST_LDAP_USER_PASSWORD")));
+}
+
+// Without TLS nothing is sent: the configuration loader refuses ad mode on a
+// plain ldap:// (core/src/config/ldap_keys.cpp), and a Directory made
+// without the loader meets Samba's refusal of a simple bind without TLS.
+TEST(SambaAd, NoResetWithoutTls) {
+  sesam::config::Config config = Config();
+  config.ldap.uri = {Env("SESAM_TEST_LDAP_URI")};
+  config.ldap.start_tls = false;
+  auto directory = sesam::ldap::MakeLdapDirectory(config.ldap, sesam::ldap::OpenHostState(config));
+  CHECK_TRUE_TEXT(directory.ok(), directory.status().ToString().c_str());
+  const auto found = (*directory)->FindAccount("els.peeters");
+  CHECK_FALSE(found.ok());
+  LONGS_EQUAL(static_cast<int>(StatusCode::kPermissionDenied),
+              static_cast<int>(found.status().code()));
+}

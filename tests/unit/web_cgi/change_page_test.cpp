@@ -268,7 +268,7 @@ TEST(ChangePage, DirectoryRefusalsInTheVisitorsWords) {
   CHECK_TRUE(Contains(refused.body, "changed very recently"));
   stack->directory.RefuseNextChange("ppolicy.too_short");
   refused = stack->Change("jan.selle", kOld, kNew);
-  CHECK_TRUE(Contains(refused.body, "The directory refused this password"));
+  CHECK_TRUE(Contains(refused.body, "The directory finds this password too short"));
   stack->directory.SetBind("jan.selle", FakeDirectory::Bind::kNoUserChange);
   refused = stack->Change("jan.selle", kOld, kNew);
   LONGS_EQUAL(403, refused.status);
