@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // App's inside, split over app.cpp (routing, headers, shared page parts),
-// forgot_pages.cpp (forgot, sent) and otp_pages.cpp (the link and the change
-// form).
+// forgot_pages.cpp (forgot, sent), otp_pages.cpp (the link and its form),
+// change_page.cpp (the change page) and password_form.cpp (the new-password
+// fields both forms share).
 #pragma once
 
 #include <chrono>
