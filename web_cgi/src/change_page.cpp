@@ -163,6 +163,12 @@ Response App::Impl::PostChange(PageContext& context) {
   Status verified;
   if (account.ok()) {
     verified = deps_.directory->VerifyPassword(*account, current);
+    // Disabled by an administrator as the reset sees it (directory.h): a
+    // directory may still accept the bind (slapd's permanent lock without
+    // pwdLockout in the policy), but the account gets no change either.
+    if (account->disabled && (verified.ok() || verified.reason() == ldap::kMustChange)) {
+      verified = PermissionDeniedError("the account is disabled (" + account->disabled_by + ")");
+    }
   } else {
     // The same work as for a real account: a bind, here as a DN that does
     // not exist (it cannot count against anybody's lockout).

@@ -12,12 +12,13 @@ time, side by side in one run); the per-client-and-username limit answers
 
 import os
 import random
+import subprocess
 import statistics
 import time
 import unittest
 
-from webtest import (ENV, Browser, Mailbox, add_account, binds, people_base, run_tests,
-                     web_log, OLD_PASSWORD)
+from webtest import (ENV, Browser, Mailbox, _ldap_admin, add_account, binds, people_base,
+                     run_tests, web_log, OLD_PASSWORD)
 from sesam_harness.web import Web
 
 USER_PASSWORD = ENV["SESAM_TEST_LDAP_USER_PASSWORD"]
@@ -56,7 +57,7 @@ class ChangePage(unittest.TestCase):
         self.assertEqual(303, reply.status, reply.body)
         self.assertIn("a change the directory required", web_log())
         # The next bind is clean: no pwdReset left, so no changeAfterReset.
-        result = __import__("subprocess").run(
+        result = subprocess.run(
             ["ldapwhoami", "-e", "ppolicy", "-x", "-H", ENV["SESAM_TEST_LDAP_URI"], "-D", dn,
              "-w", NEW], capture_output=True, text=True)
         self.assertEqual(0, result.returncode, result.stderr)
@@ -136,6 +137,24 @@ class ChangePage(unittest.TestCase):
             self.assertEqual(303, reply.status, reply.body)
             self.assertTrue(binds(dn, NEW))
             self.assertFalse(binds(dn, OLD_PASSWORD))
+
+    def test_disabled_account_answers_as_a_wrong_password(self):
+        # The administrator's permanent lock, which the reset treats as
+        # disabled (slapd still binds it when the policy has no pwdLockout):
+        # the right password is refused with the very page a wrong one gets.
+        username, dn = add_account(prefix="slot")
+        subprocess.run(["ldapmodify"] + _ldap_admin(), check=True, capture_output=True, text=True,
+                       input=f"dn: {dn}\nchangetype: modify\nadd: pwdAccountLockedTime\n"
+                             "pwdAccountLockedTime: 000001010000Z\n")
+        browser = Browser()
+        locked = change(browser, username, OLD_PASSWORD, NEW)
+        wrong = change(browser, username, "Fout-123456", NEW)
+        self.assertEqual(401, locked.status)
+        self.assertEqual(401, wrong.status)
+        self.assertEqual(locked.comparable_headers(), wrong.comparable_headers())
+        self.assertEqual(locked.body, wrong.body)
+        self.assertIn("the account is disabled (pwdAccountLockedTime", web_log())
+        self.assertFalse(binds(dn, NEW))  # nothing was written
 
     def test_limit_per_client_and_username(self):
         overrides = {("web", "change_account_limit"): "2/10m"}

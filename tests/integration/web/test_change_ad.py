@@ -79,6 +79,18 @@ class ChangePageAd(unittest.TestCase):
         # The next bind is clean: pwdLastSet is a real time again.
         self.assertEqual(0, bind(dn, NEW)[0], bind(dn, NEW)[1])
 
+    def test_disabled_and_locked_answer_as_a_wrong_password(self):
+        browser = Browser()
+        wrong = change(browser, "pw.web", "Fout-Wachtwoord-1", NEW)
+        for name in ("dis.abled", "lock.ed"):
+            reply = change(browser, name, USER_PASSWORD, NEW)
+            self.assertEqual(401, reply.status, name)
+            # The same but for the echoed username (and so the length).
+            same = lambda r: [h for h in r.comparable_headers() if h[0] != "content-length"]
+            self.assertEqual(same(wrong), same(reply), name)
+            self.assertEqual(wrong.body.replace("pw.web", "U").split('name="csrf"')[0],
+                             reply.body.replace(name, "U").split('name="csrf"')[0], name)
+
     def test_wrong_password_and_unknown_user_look_the_same(self):
         browser = Browser()
         wrong = change(browser, "pw.web", "Fout-Wachtwoord-1", NEW)

@@ -229,9 +229,13 @@ TEST(ChangePage, UnknownWrongAndLockedLookTheSame) {
   const Response wrong = stack->Change("jan.selle", "Fout-Wachtwoord-1", kNew);
   stack->directory.SetBind("jan.selle", FakeDirectory::Bind::kLocked);
   const Response locked = stack->Change("jan.selle", kOld, kNew);
+  stack->directory.SetBind("jan.selle", FakeDirectory::Bind::kNormal);
+  stack->directory.SetDisabled("jan.selle", true);
+  const Response disabled = stack->Change("jan.selle", kOld, kNew);
   LONGS_EQUAL(401, unknown.status);
   LONGS_EQUAL(401, wrong.status);
   LONGS_EQUAL(401, locked.status);
+  LONGS_EQUAL(401, disabled.status);
   const auto without_name = [](const Response& response, const std::string& name) {
     return std::regex_replace(std::regex_replace(response.body, std::regex(name), "NAME"),
                               std::regex("name=\"csrf\" value=\"[A-Za-z0-9_-]+\""), "CSRF");
@@ -245,7 +249,8 @@ TEST(ChangePage, UnknownWrongAndLockedLookTheSame) {
   CHECK_TRUE(Contains(log.Text(), "change page: unknown user #"));
   CHECK_FALSE(Contains(log.Text(), "jan.sellf"));
   // The unknown username cost a directory bind too.
-  LONGS_EQUAL(3, stack->directory.verify_calls());
+  LONGS_EQUAL(4, stack->directory.verify_calls());
+  CHECK_TRUE(Contains(log.Text(), "the account is disabled"));
 }
 
 TEST(ChangePage, RulesFailBeforeTheDirectoryIsAsked) {
