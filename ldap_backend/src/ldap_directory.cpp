@@ -18,6 +18,7 @@
 #include "active_directory.h"
 #include "host_state.h"
 #include "options.h"
+#include "password_change.h"
 #include "password_hash.h"
 #include "server_profile.h"
 #include "sesam/ldap/directory.h"
@@ -232,6 +233,21 @@ class LdapDirectory final : public Directory {
     // land (unconfirmed); its lifetime ends it.
     if (!written.ok() && written.reason() != kPasswordUnconfirmed) ledger_.Release(key, claim);
     return written;
+  }
+
+  // The user's own change: password_change.cpp.
+  Status VerifyPassword(const Account& account, const SecretString& current) override {
+    return internal::VerifyAccountPassword(settings_, account.dn, current);
+  }
+
+  Status ChangePassword(const Account& account, const SecretString& current,
+                        const SecretString& new_password) override {
+    SESAM_RETURN_IF_ERROR(internal::CheckUserMayChange(pool_, account.dn));
+    if (settings_.password_mode == config::PasswordMode::kCrypt ||
+        settings_.password_mode == config::PasswordMode::kArgon2) {
+      return SetPassword(account, new_password, account.password_state);
+    }
+    return internal::ChangeWithOldPassword(settings_, pool_, account.dn, current, new_password);
   }
 
   Status Ping() override {

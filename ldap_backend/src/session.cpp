@@ -253,6 +253,38 @@ WriteResult Session::PasswordModify(const std::string& dn, const SecretString& n
   return Finish(msgid, "password modify");
 }
 
+WriteResult Session::PasswordChange(const std::string& dn, const SecretString& old_password,
+                                    const SecretString& new_password) {
+  berval user{dn.size(), const_cast<char*>(dn.data())};
+  berval old{old_password.size(), const_cast<char*>(old_password.c_str())};
+  berval password{new_password.size(), const_cast<char*>(new_password.c_str())};
+  LDAPControl ppolicy_request{
+      const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
+  LDAPControl* controls[] = {&ppolicy_request, nullptr};
+  int msgid = 0;
+  ++requests_;
+  const int rc = ldap_passwd(ld_.get(), &user, &old, &password, controls, nullptr, &msgid);
+  if (rc != LDAP_SUCCESS) return {Fail(rc, "password change"), std::nullopt, rc};
+  return Finish(msgid, "password change");
+}
+
+WriteResult Session::BindAsAccount(const config::LdapSection& settings, const std::string& dn,
+                                   const SecretString& password) {
+  Result<std::unique_ptr<Session>> session = Connect(settings);
+  if (!session.ok()) return {session.status(), std::nullopt, LDAP_SERVER_DOWN};
+  berval credentials{password.size(), const_cast<char*>(password.c_str())};
+  // Without the request control slapd's ppolicy answers an expired password
+  // with a bare invalidCredentials, indistinguishable from a wrong one.
+  LDAPControl ppolicy_request{
+      const_cast<char*>(LDAP_CONTROL_PASSWORDPOLICYREQUEST), {0, nullptr}, 0};
+  LDAPControl* controls[] = {&ppolicy_request, nullptr};
+  int msgid = 0;
+  const int rc = ldap_sasl_bind((*session)->ld_.get(), dn.c_str(), LDAP_SASL_SIMPLE, &credentials,
+                                controls, nullptr, &msgid);
+  if (rc != LDAP_SUCCESS) return {(*session)->Fail(rc, "bind as the account"), std::nullopt, rc};
+  return (*session)->Finish(msgid, "bind as the account");
+}
+
 Status Session::CheckPassword(const config::LdapSection& settings, const std::string& dn,
                               const SecretString& password) {
   SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Connect(settings));

@@ -76,6 +76,15 @@ class Session {
   static Status CheckPassword(const config::LdapSection& settings, const std::string& dn,
                               const SecretString& password);
 
+  // A simple bind as `dn` on a new connection (StartTLS as configured), with
+  // the ppolicy request control, closed again: the raw answer for
+  // VerifyPassword to judge (password_change.h). The result code and the
+  // decoded ppolicy response; the server's diagnostic (AD's "data 532") is in
+  // status.message(). A connection that could not be opened -> its Status,
+  // code LDAP_SERVER_DOWN. The password is never part of a message.
+  static WriteResult BindAsAccount(const config::LdapSection& settings, const std::string& dn,
+                                   const SecretString& password);
+
   // At most `size_limit` entries (0: no limit); more matching entries are
   // not an error (the caller sees size_limit entries and decides).
   Result<std::vector<Entry>> Search(const std::string& base, int scope, const std::string& filter,
@@ -89,6 +98,10 @@ class Session {
   // RFC 3062 Password Modify extended operation for `dn`, with the ppolicy
   // request control.
   WriteResult PasswordModify(const std::string& dn, const SecretString& new_password);
+  // The same with oldPasswd: a change, which the server checks against the
+  // stored password and its history rules.
+  WriteResult PasswordChange(const std::string& dn, const SecretString& old_password,
+                             const SecretString& new_password);
 
   bool broken() const { return broken_; }
   bool tls() const;

@@ -35,6 +35,8 @@ grep -q "Press Ctrl-C" "$out" || fail "not ready after 60 s"
 
 workdir=$(sed -n 's/.*(files in \(.*\)).*/\1/p' "$out")
 forgot=$(grep -o 'http://127.0.0.1:[0-9]*/sesam/forgot' "$out")
+change=$(grep -o 'http://127.0.0.1:[0-9]*/sesam/change' "$out")
+[ -n "$change" ] || fail "the change page is not printed"
 maildev=$(sed -n 's/.*Mail catcher (maildev) *\(http:[^ ]*\).*/\1/p' "$out")
 [ -d "$workdir" ] || fail "no temp dir printed"
 for user in jan.selle an.wouters lotte.claes mama.selle@ouders.test interim.wouters@sint-jan.test; do
@@ -46,6 +48,7 @@ check() {
   [ "$code" = 200 ] || fail "$1 answers $code"
 }
 check "$forgot"
+check "$change"
 check "${forgot%/sesam/forgot}/login"
 check "$maildev/email"
 pgrep -f "$workdir" >/dev/null || fail "no server runs from $workdir"

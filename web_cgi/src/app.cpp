@@ -51,6 +51,10 @@ App::Impl::Impl(AppDeps deps)
       ip_limiter_("ip_limit", deps_.config->web.ip_limit, deps_.config->web.limit_clients),
       link_limiter_("link_failure_limit", deps_.config->web.link_failure_limit,
                     deps_.config->web.limit_clients),
+      change_limiter_("change_ip_limit", deps_.config->web.change_ip_limit,
+                      deps_.config->web.limit_clients),
+      change_account_limiter_("change_account_limit", deps_.config->web.change_account_limit,
+                              deps_.config->web.limit_clients),
       health_(deps_.directory, deps_.now),
       bad_form_log_("bad form", kLinesPerMinute, std::chrono::minutes(1)),
       proxy_log_("forwarded hop", kLinesPerMinute, std::chrono::minutes(1)),
@@ -121,6 +125,11 @@ Response App::Impl::Route(PageContext& context, std::string_view route) {
   if (route == "forgot") {
     if (get) return GetForgot(context);
     if (method == "POST") return PostForgot(context);
+    return not_allowed("GET, POST");
+  }
+  if (route == "change") {
+    if (get) return GetChange(context);
+    if (method == "POST") return PostChange(context);
     return not_allowed("GET, POST");
   }
   if (route.rfind("otp/", 0) == 0) {
@@ -304,6 +313,20 @@ std::string App::Impl::ReturnTarget(const PageContext& context) const {
     }
   }
   return web.login_url.empty() ? base_path_ + "/forgot" : web.login_url;
+}
+
+void App::Impl::RememberReturn(const PageContext& context, Response& response) const {
+  auto query = ParseForm(context.request->query, {"return"}, UnknownFields::kIgnore);
+  if (!query.ok() || !query->contains("return")) return;
+  const std::string& target = query->at("return");
+  if (AllowedReturnUrl(target, deps_.config->web.return_urls)) {
+    response.headers.emplace_back("Set-Cookie", std::string(kReturnCookie) + "=" +
+                                                    UrlEncode(target) + "; Path=" + base_path_ +
+                                                    "/; Max-Age=3600; HttpOnly; SameSite=Lax" +
+                                                    (https_ ? "; Secure" : ""));
+  } else {
+    log::Info("ignored a return URL outside [web] return_urls from " + LogSafe(context.client_ip));
+  }
 }
 
 std::optional<Response> App::Impl::ReadForm(const PageContext& context,

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // App's inside, split over app.cpp (routing, headers, shared page parts),
-// forgot_pages.cpp (forgot, sent) and otp_pages.cpp (the link and the change
-// form).
+// forgot_pages.cpp (forgot, sent), otp_pages.cpp (the link and its form),
+// change_page.cpp (the change page) and password_form.cpp (the new-password
+// fields both forms share).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +71,20 @@ class App::Impl {
                       std::optional<bool> repeated, std::string_view error);
   Response LinkInvalid(PageContext& context);
 
+  // change_page.cpp: the user's own change, behind [web] change_ip_limit
+  // and change_account_limit.
+  Response GetChange(PageContext& context);
+  Response PostChange(PageContext& context);
+  Response ChangePage(PageContext& context, int status, std::string_view username,
+                      const policy::Verdict* verdict, std::optional<bool> repeated,
+                      std::string_view error);
+
+  // password_form.cpp: the new-password fields both forms share (the
+  // password_fields partial): rule marks for `names`, judged when `verdict`
+  // is given, the repeat mark, the script.
+  void PasswordFields(const PageContext& context, TemplateData& data, const policy::Context& names,
+                      const policy::Verdict* verdict, std::optional<bool> repeated) const;
+
   // app.cpp: shared parts
   TemplateData PageData(const PageContext& context, std::string_view title) const;
   Response Page(const PageContext& context, int status, std::string_view name,
@@ -82,6 +98,9 @@ class App::Impl {
   Response TooMany(const PageContext& context, long wait, std::string_view message) const;
   void Finish(const PageContext& context, Response& response) const;
   std::string ReturnTarget(const PageContext& context) const;
+  // Keeps an allowed ?return= target in a cookie for ReturnTarget (forgot and
+  // change pages); a target outside [web] return_urls is logged and ignored.
+  void RememberReturn(const PageContext& context, Response& response) const;
   std::string CsrfField(const PageContext& context) const;
   // 413 / 415 / 400 for a form that is not ours; nullopt when `fields` is good.
   std::optional<Response> ReadForm(const PageContext& context,
@@ -91,7 +110,10 @@ class App::Impl {
   AppDeps deps_;
   ProxyList proxies_;
   RateLimiter ip_limiter_;
-  RateLimiter link_limiter_;  // dead links per client ([web] link_failure_limit)
+  RateLimiter link_limiter_;            // dead links per client ([web] link_failure_limit)
+  RateLimiter change_limiter_;          // change tries per client ([web] change_ip_limit)
+  RateLimiter change_account_limiter_;  // refused per client + username
+  std::chrono::steady_clock::duration change_floor_{};  // see change_page.cpp
   HealthProbe health_;
   LogThrottle bad_form_log_;
   LogThrottle proxy_log_;

@@ -16,19 +16,7 @@ namespace sesam::web {
 Response App::Impl::GetForgot(PageContext& context) {
   EnsureCsrfCookie(context);
   Response response = ForgotForm(context, 200, "", "", "");
-  auto query = ParseForm(context.request->query, {"return"}, UnknownFields::kIgnore);
-  if (query.ok() && query->contains("return")) {
-    const std::string& target = query->at("return");
-    if (AllowedReturnUrl(target, deps_.config->web.return_urls)) {
-      response.headers.emplace_back("Set-Cookie", std::string(kReturnCookie) + "=" +
-                                                      UrlEncode(target) + "; Path=" + base_path_ +
-                                                      "/; Max-Age=3600; HttpOnly; SameSite=Lax" +
-                                                      (https_ ? "; Secure" : ""));
-    } else {
-      log::Info("forgot: ignored a return URL outside [web] return_urls from " +
-                LogSafe(context.client_ip));
-    }
-  }
+  RememberReturn(context, response);
   return response;
 }
 
@@ -57,6 +45,9 @@ Response App::Impl::ForgotForm(PageContext& context, int status, std::string_vie
     const bool is_url = web.helpdesk.find("://") != std::string::npos;
     data.set("helpdesk_href", is_url ? web.helpdesk : "mailto:" + web.helpdesk);
   }
+  data.set("t_change", context.Tr(N_("Do you know your password and want to change it?")));
+  data.set("change_url", base_path_ + "/change" + context.lang_query);
+  data.set("t_change_link", context.Tr(N_("Change your password")));
   data.set("return_url", ReturnTarget(context));
   data.set("t_cancel", context.Tr(N_("Cancel")));
   return Page(context, status, "forgot", data);

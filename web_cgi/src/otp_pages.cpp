@@ -6,7 +6,7 @@
 #include "app_impl.h"
 #include "audit.h"
 #include "csrf.h"
-#include "sesam/ldap/refusal_text.h"
+#include "password_form.h"
 #include "sesam/log.h"
 
 namespace sesam::web {
@@ -15,93 +15,6 @@ namespace {
 bool Unreachable(const Status& status) {
   return status.code() == StatusCode::kUnavailable ||
          status.code() == StatusCode::kDeadlineExceeded;
-}
-
-policy::Context PolicyContext(const ldap::Account& account) {
-  policy::Context context;
-  context.username = account.username;
-  if (!account.given_name.empty()) context.names.push_back(account.given_name);
-  if (!account.surname.empty()) context.names.push_back(account.surname);
-  return context;
-}
-
-enum class Mark { kTodo, kOk, kFail, kOptional };
-
-// One check mark: a symbol for the eye, a word for screen readers, a class for
-// the colour. The script (static/sesam.js) updates the same three. An optional
-// class (the classes rule is met without it) shows its word to everyone: a
-// grey dash alone would not say that nothing more is needed.
-TemplateData MarkData(const PageContext& context, Mark mark) {
-  TemplateData data;
-  data.set("optional", mark == Mark::kOptional);
-  switch (mark) {
-    case Mark::kOptional:
-      data.set("state", "optional");
-      data.set("mark", "\u2013");
-      data.set("state_text", context.Tr(N_("optional:")));
-      break;
-    case Mark::kOk:
-      data.set("state", "ok");
-      data.set("mark", "\u2713");
-      data.set("state_text", context.Tr(N_("done:")));
-      break;
-    case Mark::kFail:
-      data.set("state", "fail");
-      data.set("mark", "\u2717");
-      data.set("state_text", context.Tr(N_("not yet:")));
-      break;
-    case Mark::kTodo:
-      data.set("state", "todo");
-      data.set("mark", "\u25CB");
-      data.set("state_text", context.Tr(N_("to check:")));
-      break;
-  }
-  return data;
-}
-
-// Rule messages from the policy, the class_* marks nested under "classes".
-TemplateData RuleList(const PageContext& context, const policy::Verdict& verdict, bool judged) {
-  std::vector<TemplateData> rules;
-  TemplateData classes{TemplateData::type::list};
-  // Once "at least N of the 4 classes" is met, a missing class is optional,
-  // not "not yet" (Welkom123 has 3 of 4 and failed on the blocklist alone).
-  bool classes_met = false;
-  for (const auto& rule : verdict.rules) {
-    if (rule.id == "classes") classes_met = judged && rule.passed;
-  }
-  for (const auto& rule : verdict.rules) {
-    if (rule.id == "utf8" || rule.id == "control") continue;  // no check mark for these
-    const Mark mark = !judged                             ? Mark::kTodo
-                      : rule.passed                       ? Mark::kOk
-                      : rule.informational && classes_met ? Mark::kOptional
-                                                          : Mark::kFail;
-    TemplateData entry = MarkData(context, mark);
-    entry.set("id", rule.id);
-    entry.set("message", rule.message);
-    if (rule.informational) {
-      // The script switches a class between "not yet" and "optional" itself.
-      entry.set("t_optional", context.Tr(N_("optional:")));
-      classes.push_back(entry);
-    } else {
-      rules.push_back(entry);
-    }
-  }
-  TemplateData out{TemplateData::type::list};
-  for (auto& entry : rules) {
-    const TemplateData* id = entry.get("id");
-    if (id && id->string_value() == "classes" && !classes.list_value().empty()) {
-      entry.set("has_children", true);
-      entry.set("children", classes);
-    }
-    out.push_back(entry);
-  }
-  TemplateData list;
-  list.set("rules", out);
-  return list;
-}
-
-std::string_view PpolicyText(const PageContext& context, const std::string& reason) {
-  return context.catalog->Translate(ldap::RefusalText(reason, ldap::RefusalAudience::kVisitor));
 }
 
 }  // namespace
@@ -187,35 +100,11 @@ Response App::Impl::ChangeForm(PageContext& context, int status, const ldap::Acc
   data.set("csrf", CsrfField(context));
   data.set("t_username", context.Tr(N_("Username")));
   data.set("username", account.username);
-  data.set("t_password", context.Tr(N_("New password")));
-  data.set("t_password2", context.Tr(N_("Repeat the new password")));
-  data.set("t_rules", context.Tr(N_("Your new password needs:")));
-  if (verdict != nullptr) {
-    data.set("rules_html", Fragment("rules", RuleList(context, *verdict, true)));
-  } else {
-    // Before anything is typed every mark is open, and the list depends only
-    // on the language and on which rules apply to this account (a username
-    // or names rule appears only for long enough names): render it once.
-    const policy::Verdict empty = deps_.policy->Check("", PolicyContext(account), *context.catalog);
-    std::string key = "rules/" + context.language;
-    for (const auto& rule : empty.rules) key += "/" + rule.id;
-    data.set("rules_html", fragments_.Get(key, [&] {
-      return Fragment("rules", RuleList(context, empty, false));
-    }));
-  }
-  data.set("match_message", context.Tr(N_("Both entries are the same")));
-  data.set("match", MarkData(context, !repeated   ? Mark::kTodo
-                                      : *repeated ? Mark::kOk
-                                                  : Mark::kFail));
-  data.set("t_ok", context.Tr(N_("done:")));
-  data.set("t_fail", context.Tr(N_("not yet:")));
-  data.set("t_todo", context.Tr(N_("to check:")));
+  PasswordFields(context, data, PolicyContext(account), verdict, repeated);
   if (!error.empty()) data.set("error", std::string(error));
   data.set("cancel_url", ReturnTarget(context));
   data.set("t_cancel", context.Tr(N_("Cancel")));
   data.set("t_save", context.Tr(N_("Save")));
-  data.set("policy_url", base_path_ + "/policy.json" + context.lang_query);
-  data.set("script", true);
   Response response = Page(context, status, "otp", data);
   response.SetHeader("Cache-Control", "no-store");
   return response;
@@ -250,12 +139,8 @@ Response App::Impl::PostOtp(PageContext& context, std::string_view token) {
   const policy::Verdict verdict =
       deps_.policy->Check(password.view(), PolicyContext(account), *context.catalog);
   if (!verdict.accepted || !repeated) {
-    std::string failed;
-    for (const auto& rule : verdict.rules) {
-      if (!rule.passed && !rule.informational) failed += (failed.empty() ? "" : ",") + rule.id;
-    }
-    if (!repeated) failed += failed.empty() ? "match" : ",match";
-    log::Info("password change for " + who + " refused: rules failed: " + failed);
+    log::Info("password change for " + who +
+              " refused: rules failed: " + FailedRules(verdict, repeated));
     return finish(ChangeForm(context, 422, account, token, &verdict, repeated,
                              context.Tr(N_("The new password does not meet every rule yet."))));
   }

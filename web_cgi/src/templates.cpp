@@ -11,11 +11,12 @@
 namespace sesam::web {
 namespace {
 
-constexpr std::string_view kPartials[] = {"header", "footer"};
+constexpr std::string_view kPartials[] = {"header", "footer", "password_fields"};
 constexpr std::string_view kSuffix = ".mustache";
 constexpr std::string_view kRequired[] = {
-    "header", "footer", "languages",    "forgot",    "sent",      "otp",         "rules",
-    "done",   "error",  "link_invalid", "mail_text", "mail_html", "notice_text", "notice_html"};
+    "header",      "footer",      "languages", "forgot",         "sent",      "otp",
+    "rules",       "done",        "error",     "link_invalid",   "mail_text", "mail_html",
+    "notice_text", "notice_html", "change",    "password_fields"};
 
 }  // namespace
 

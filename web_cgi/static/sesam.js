@@ -48,7 +48,10 @@ function sendOnce(form) {
   const rules = document.getElementById("rules");
   const password = document.getElementById("password");
   const password2 = document.getElementById("password2");
-  const username = form.dataset.username || "";
+  // The reset form shows the account's username; the change page has the
+  // visitor type it (an input), and the username rule follows what is typed.
+  const typed = document.getElementById("username");
+  const usernameOf = function () { return typed ? typed.value.trim() : form.dataset.username || ""; };
   const words = { ok: rules.dataset.ok, fail: rules.dataset.fail, todo: rules.dataset.todo };
   const marks = { ok: "\u2713", fail: "\u2717", todo: "\u25CB", optional: "\u2013" };
 
@@ -76,6 +79,7 @@ function sendOnce(form) {
 
   function evaluate(policy) {
     const pw = password.value;
+    const username = usernameOf();
     const length = [...pw].length;
     const classes = {
       class_lower: /\p{Ll}/u.test(pw),
@@ -111,6 +115,7 @@ function sendOnce(form) {
       const update = function () { evaluate(policy); };
       password.addEventListener("input", update);
       password2.addEventListener("input", update);
+      if (typed) typed.addEventListener("input", update);
     })
     .catch(function () { /* no live marks; the server still checks on Save */ });
 })();

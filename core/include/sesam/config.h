@@ -99,11 +99,13 @@ struct WebSection {
   std::vector<std::string> return_urls;      // allowed prefixes for ?return=
   Rate ip_limit;
   Rate account_limit;
-  Rate recipient_limit;     // messages per recipient address (reset links and notices)
-  Rate forgot_rate;         // forgot requests worked off per process (lookups, rounds, mail)
-  std::string state_dir;    // absolute; the host's shared counters (sesam/state_store.h)
-  Rate link_failure_limit;  // dead otp links per client, then 429
-  unsigned limit_clients;   // clients each per-client limit remembers (memory bound)
+  Rate recipient_limit;       // messages per recipient address (reset links and notices)
+  Rate forgot_rate;           // forgot requests worked off per process (lookups, rounds, mail)
+  std::string state_dir;      // absolute; the host's shared counters (sesam/state_store.h)
+  Rate link_failure_limit;    // dead otp links per client, then 429
+  unsigned limit_clients;     // clients each per-client limit remembers (memory bound)
+  Rate change_ip_limit;       // change page: tries per client, then 429
+  Rate change_account_limit;  // change page: refused tries per client and username, then 429
 };
 
 struct TokenSection {

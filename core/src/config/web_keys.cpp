@@ -98,6 +98,8 @@ SectionSpec WebSectionSpec() {
           RateKey(s, &S::forgot_rate, "forgot_rate", "20/1s"),
           StringKey(s, &S::state_dir, "state_dir", "/var/lib/sesam"),
           RateKey(s, &S::link_failure_limit, "link_failure_limit", "20/10m"),
+          RateKey(s, &S::change_ip_limit, "change_ip_limit", "30/10m"),
+          RateKey(s, &S::change_account_limit, "change_account_limit", "5/10m"),
           UnsignedKey(s, &S::limit_clients, "limit_clients", "100000", 1000, 10'000'000),
       },
       ValidateWeb,

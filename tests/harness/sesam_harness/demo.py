@@ -267,6 +267,7 @@ def serve(args):
 Sesam demo: everything runs on 127.0.0.1 (files in {workdir})
 
   Forgot your password?   {env['SESAM_DEMO_BASE_URL']}/forgot
+  Change your password    {env['SESAM_DEMO_BASE_URL']}/change
   Mail catcher (maildev)  {env['SESAM_DEMO_MAILDEV_URL']}   (every message Sesam sends lands here)
   LDAP (slapd)            {env['SESAM_DEMO_LDAP_URI']}   base {PEOPLE}
   Configuration           {env['SESAM_DEMO_CONFIG']}
@@ -279,8 +280,11 @@ Demo accounts (password of each: {DEMO_PASSWORD}):""")
 Try: user jan.selle with mama.selle@ouders.test; three messages arrive, one per
 address. Open the link in one of them and choose a new password; check it with
   ldapwhoami -x -H {ldap} -D uid=jan.selle,{people} -W
+Or change a password you know on the change page: user lotte.claes, current
+password {password}; the directory checks it and keeps its own history.
 
-Press Ctrl-C to stop everything.""".format(ldap=env["SESAM_DEMO_LDAP_URI"], people=PEOPLE),
+Press Ctrl-C to stop everything.""".format(ldap=env["SESAM_DEMO_LDAP_URI"], people=PEOPLE,
+                                          password=DEMO_PASSWORD),
                   flush=True)
             while True:
                 signal.pause()

@@ -59,6 +59,11 @@ Fixture accounts under ou=people (uid: given name / own mail / co-account mail):
   pw.exop pw.crypt pw.argon2 pw.history pw.race pw.rounds pw.down pw.cli pw.tls
                 accounts the tests change passwords or rounds of; pw.<x>@school.test
   young.user    under the cn=young policy (pwdMinAge 3600)
+  For the change page (web_cgi/src/change_page.cpp), each under its own policy:
+  pw.change pw.chist   the default policy
+  pw.forced     cn=mustchange (pwdMustChange TRUE), pwdReset TRUE: must change
+  pw.expired    cn=expiring (pwdMaxAge 1 day, no grace), pwdChangedTime in 2020
+  pw.nochange   cn=nochange (pwdAllowUserChange FALSE)
 Every account has objectClass inetOrgPerson, posixAccount, shadowAccount and
 sesamAccount, and the password SESAM_TEST_LDAP_USER_PASSWORD.
 
@@ -118,9 +123,17 @@ ACCOUNTS = [
     ("dup.user", "cn=dup two", "dup two", "Dup", "Two", ["dup2@school.test"], [], []),
     ("young.user", None, "Young User", "Young", "User", ["young@school.test"], [],
      ["pwdPolicySubentry: cn=young,ou=policies," + SUFFIX]),
+    ("pw.forced", None, "Pw Forced", "Pw", "Forced", ["pw.forced@school.test"], [],
+     ["pwdPolicySubentry: cn=mustchange,ou=policies," + SUFFIX, "pwdReset: TRUE"]),
+    ("pw.expired", None, "Pw Expired", "Pw", "Expired", ["pw.expired@school.test"], [],
+     ["pwdPolicySubentry: cn=expiring,ou=policies," + SUFFIX,
+      "pwdChangedTime: 20200101000000Z"]),
+    ("pw.nochange", None, "Pw Nochange", "Pw", "Nochange", ["pw.nochange@school.test"], [],
+     ["pwdPolicySubentry: cn=nochange,ou=policies," + SUFFIX]),
 ] + [("pw." + name, None, "Pw " + name.capitalize(), "Pw", name.capitalize(),
       ["pw.%s@school.test" % name], [], [])
-     for name in ("exop", "crypt", "argon2", "history", "race", "rounds", "down", "cli", "tls")]
+     for name in ("exop", "crypt", "argon2", "history", "race", "rounds", "down", "cli", "tls",
+                  "change", "chist")]
 
 
 def ssha(password):
@@ -184,6 +197,34 @@ def accounts_ldif(people=None, schema=True):
         pwdMinLength: 8
         pwdMinAge: 3600
         pwdCheckQuality: 1
+
+        dn: cn=mustchange,ou=policies,{s}
+        objectClass: organizationalRole
+        objectClass: pwdPolicy
+        cn: mustchange
+        pwdAttribute: userPassword
+        pwdInHistory: 5
+        pwdMinLength: 8
+        pwdMustChange: TRUE
+        pwdAllowUserChange: TRUE
+
+        dn: cn=expiring,ou=policies,{s}
+        objectClass: organizationalRole
+        objectClass: pwdPolicy
+        cn: expiring
+        pwdAttribute: userPassword
+        pwdInHistory: 5
+        pwdMinLength: 8
+        pwdMaxAge: 86400
+        pwdGraceAuthNLimit: 0
+
+        dn: cn=nochange,ou=policies,{s}
+        objectClass: organizationalRole
+        objectClass: pwdPolicy
+        cn: nochange
+        pwdAttribute: userPassword
+        pwdMinLength: 8
+        pwdAllowUserChange: FALSE
         """).format(s=SUFFIX, bind=BIND_DN, bind_pw=ssha(BIND_PASSWORD))]
     if people is not None:
         return "\n".join(entries + [people])

@@ -124,6 +124,7 @@ class Web:
                     "ip_limit": "100000/1m", "account_limit": "100000/1h",
                     "recipient_limit": "100000/1h",
                     "link_failure_limit": "100000/1m",
+                    "change_ip_limit": "100000/1m", "change_account_limit": "100000/1m",
                     "state_dir": os.path.join(self.dir, "state")},
             "token": {"key_file": os.path.join(self.dir, "token.key"), "lifetime": "15m"},
         }

@@ -352,3 +352,45 @@ TEST(WriteFailure, AClaimLeftByAFailedTryExpiresSoon) {
   CHECK_TRUE_TEXT(taken.ok(), taken.ToString().c_str());
   LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Zelfde-Link-1"));
 }
+
+// Directory::ChangePassword (the change page, exop with oldPasswd) when the
+// change's answer is lost: a bind with the new password proves it landed;
+// when it did not, the answer is "unconfirmed" and a second try works.
+TEST(WriteFailure, ExopChangePausedAfterTheWriteIsProvenByABind) {
+  FaultProxy proxy(std::stoi(Env("SESAM_TEST_LDAP_PORT")), Env("SESAM_TEST_LDAP_CONTROL"));
+  auto directory = Make(Settings(proxy.port(), PasswordMode::kExop));
+  const Account account = Find(*directory, "pw.change");
+  const std::string old_password = Env("SESAM_TEST_LDAP_USER_PASSWORD");
+  const std::string new_password = "Na-Storing-Wissel-1";
+  proxy.Arm(Fault::kPause, When::kAfter, Recovery::kSoon);
+  CapturedLog log;
+  const auto status =
+      directory->ChangePassword(account, SecretString(old_password), SecretString(new_password));
+  const std::string logged = log.Stop();
+  CHECK_TRUE_TEXT(proxy.fired(), "the proxy saw no password write");
+  proxy.Recover();
+  CHECK_TRUE_TEXT(status.ok(), status.ToString().c_str());
+  CHECK_TRUE(logged.find("a bind with the new password shows it landed") != std::string::npos);
+  CHECK_TRUE(logged.find(new_password) == std::string::npos);
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, new_password));
+  LONGS_EQUAL(LDAP_INVALID_CREDENTIALS, BindAs(account.dn, old_password));
+}
+
+TEST(WriteFailure, ExopChangeKilledBeforeTheWriteIsUnconfirmedThenWorks) {
+  FaultProxy proxy(std::stoi(Env("SESAM_TEST_LDAP_PORT")), Env("SESAM_TEST_LDAP_CONTROL"));
+  auto directory = Make(Settings(proxy.port(), PasswordMode::kExop));
+  const Account account = Find(*directory, "pw.chist");
+  const std::string old_password = Env("SESAM_TEST_LDAP_USER_PASSWORD");
+  const std::string new_password = "Na-Storing-Wissel-2";
+  proxy.Arm(Fault::kKill, When::kBefore, Recovery::kSoon);
+  const auto status =
+      directory->ChangePassword(account, SecretString(old_password), SecretString(new_password));
+  CHECK_TRUE_TEXT(proxy.fired(), "the proxy saw no password write");
+  proxy.Recover();
+  STRCMP_EQUAL_TEXT("password_unconfirmed", status.reason().c_str(), status.ToString().c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, old_password));
+  const auto again =
+      directory->ChangePassword(account, SecretString(old_password), SecretString(new_password));
+  CHECK_TRUE_TEXT(again.ok(), again.ToString().c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, new_password));
+}

@@ -117,6 +117,9 @@ namespace sesam::ldap {
 inline constexpr std::string_view kPasswordStateChanged = "password_state_changed";
 inline constexpr std::string_view kPasswordNotChanged = "password_not_changed";
 inline constexpr std::string_view kPasswordUnconfirmed = "password_unconfirmed";
+// Status reasons of Directory::VerifyPassword and ChangePassword (see there).
+inline constexpr std::string_view kMustChange = "must_change";
+inline constexpr std::string_view kChangeNotAllowed = "change_not_allowed";
 
 struct Account {
   std::string dn;
@@ -232,6 +235,46 @@ class Directory {
   // -> "password_state_changed" as above.
   virtual Status SetPassword(const Account& account, const SecretString& new_password,
                              std::string_view expected_state) = 0;
+
+  // Whether `current` is the account's password, asked of the directory
+  // itself: a simple bind as the account on a new connection (StartTLS as
+  // configured), with the ppolicy request control; never a compare with a
+  // copy. OK when the bind succeeds. FailedPrecondition with reason
+  // kMustChange when the directory refused or restricted the bind only
+  // because the password must change: ppolicy passwordExpired or
+  // changeAfterReset, Active Directory's bind data codes 532 (expired) and
+  // 773 (must reset). That still proves the password, which is what the
+  // change page needs. Every other refusal -> PermissionDenied, one code for
+  // a wrong password, a locked account (ppolicy accountLocked, AD 775) and a
+  // disabled one (AD 533, 389-ds nsAccountLock), so that a caller cannot
+  // tell them apart by accident; the message says which (for the log).
+  // Unavailable / DeadlineExceeded when the server did not answer. A refused
+  // bind counts for the directory's own lockout, as any login does.
+  virtual Status VerifyPassword(const Account& account, const SecretString& current) = 0;
+
+  // Changes the password as the user would, not as a reset: the directory
+  // applies its history and minimum age. The caller has verified `current`
+  // (VerifyPassword) just before; the directory checks it again where it
+  // can. By [ldap] password_mode:
+  // - exop: Password Modify (RFC 3062) with oldPasswd, sent by the service
+  //   account (a user in a forced case often cannot bind to change it);
+  // - ad: one modify deleting the old unicodePwd and adding the new one (the
+  //   "change password" right, not "reset");
+  // - crypt / argon2: SetPassword's guarded write against
+  //   account.password_state (a hashed value: the directory's history cannot
+  //   compare it, and ppolicy may set pwdReset again).
+  // Refused before any write when the account may not change its own
+  // password (ppolicy pwdAllowUserChange FALSE in the policy its
+  // pwdPolicySubentry names; AD "user cannot change password", which AD
+  // reports as insufficient access) -> PermissionDenied reason
+  // kChangeNotAllowed. A current password the directory does not accept ->
+  // PermissionDenied. Policy refusals -> FailedPrecondition "ppolicy.*" as
+  // for SetPassword. A lost answer -> Unavailable with kPasswordNotChanged or
+  // kPasswordUnconfirmed (OK when a bind with the new password proves it
+  // landed); crypt / argon2 as SetPassword, with "password_state_changed"
+  // when the password changed since the account was read.
+  virtual Status ChangePassword(const Account& account, const SecretString& current,
+                                const SecretString& new_password) = 0;
 
   // OK when the directory answers (a bound connection and a base search).
   virtual Status Ping() = 0;

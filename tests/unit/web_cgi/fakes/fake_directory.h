@@ -159,6 +159,55 @@ class FakeDirectory : public ldap::Directory {
     if (!lost.empty()) return Status(StatusCode::kUnavailable, "fake directory lost a write", lost);
     return Status::Ok();
   }
+  // VerifyPassword / ChangePassword: what the directory would say of this
+  // account beyond its password (a forced change, a lock, a policy refusal).
+  enum class Bind { kNormal, kMustChange, kLocked, kNoUserChange };
+  void SetBind(const std::string& username, Bind bind) {
+    MutexLock lock(mutex_);
+    binds_[username] = bind;
+  }
+  // The next ChangePassword is refused by the directory's policy with `reason`.
+  void RefuseNextChange(std::string_view reason) {
+    MutexLock lock(mutex_);
+    refuse_change_ = reason;
+  }
+  int verify_calls() {
+    MutexLock lock(mutex_);
+    return verify_calls_;
+  }
+  int change_calls() {
+    MutexLock lock(mutex_);
+    return change_calls_;
+  }
+  Status VerifyPassword(const ldap::Account& account, const SecretString& current) override {
+    MutexLock lock(mutex_);
+    ++verify_calls_;
+    if (down_) return UnavailableError("fake directory is down");
+    const Bind bind = binds_[account.username];
+    if (bind == Bind::kLocked) return PermissionDeniedError("locked");
+    if (!current.Equals(passwords_[account.username])) return PermissionDeniedError("wrong");
+    if (bind == Bind::kMustChange) {
+      return Status(StatusCode::kFailedPrecondition, "must change", std::string(ldap::kMustChange));
+    }
+    return Status::Ok();
+  }
+  Status ChangePassword(const ldap::Account& account, const SecretString& current,
+                        const SecretString& new_password) override {
+    MutexLock lock(mutex_);
+    ++change_calls_;
+    if (down_) return UnavailableError("fake directory is down");
+    if (binds_[account.username] == Bind::kNoUserChange) {
+      return Status(StatusCode::kPermissionDenied, "no user change",
+                    std::string(ldap::kChangeNotAllowed));
+    }
+    if (!current.Equals(passwords_[account.username])) return PermissionDeniedError("wrong");
+    const std::string refused = std::exchange(refuse_change_, std::string());
+    if (!refused.empty()) return Status(StatusCode::kFailedPrecondition, "refused", refused);
+    passwords_[account.username] = std::string(new_password.view());
+    accounts_[account.username].password_state = "state-" + std::to_string(++stamp_);
+    binds_[account.username] = Bind::kNormal;
+    return Status::Ok();
+  }
   // While held, Ping waits (a slow directory): lets a test pile up healthz
   // requests behind one ping. `pings_waiting` counts the calls at the gate.
   void HoldPings() {
@@ -229,6 +278,10 @@ class FakeDirectory : public ldap::Directory {
   std::map<std::string, ldap::Account> accounts_ SESAM_GUARDED_BY(mutex_);
   std::map<std::string, std::string> passwords_ SESAM_GUARDED_BY(mutex_);
   int cancel_calls_ SESAM_GUARDED_BY(mutex_) = 0;
+  std::map<std::string, Bind> binds_ SESAM_GUARDED_BY(mutex_);
+  std::string refuse_change_ SESAM_GUARDED_BY(mutex_);
+  int verify_calls_ SESAM_GUARDED_BY(mutex_) = 0;
+  int change_calls_ SESAM_GUARDED_BY(mutex_) = 0;
   ldap::ServerProfile profile_ SESAM_GUARDED_BY(mutex_){.vendor = "OpenLDAP",
                                                         .id_attribute = "entryUUID",
                                                         .state_source = "userPassword",

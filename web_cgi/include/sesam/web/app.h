@@ -13,6 +13,13 @@
 //                          csrf, 503 directory down (nothing written)
 //                          Both: 429 once this client got [web] link_failure_limit
 //                          410s in the window
+//   GET  change            the change form (username, current and new password)
+//   POST change            303 to `done`; 422 rule or directory policy refused the
+//                          new password; 401 one page for unknown user / wrong
+//                          password / locked / disabled, sent no sooner than 400 ms
+//                          after the request; 403 bad csrf or the account may not
+//                          change its own password; 429 [web] change_ip_limit or
+//                          change_account_limit; 503 directory down
 //   Every HTML page and redirect is Cache-Control: no-store.
 //   GET  done              "log in with your new password"
 //   GET  policy.json       the rules for the browser's check marks
