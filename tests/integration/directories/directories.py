@@ -1,0 +1,278 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The directories the end-to-end suite runs against, one adapter each.
+
+test_directories.py is one suite; the directory is its parameter. Each adapter
+below knows how to start its server (through the harness module that owns it),
+and how an administrator of that directory does the few things the suite needs
+done by another path than Sesam: add an account with its own and co-account
+addresses, disable it, set its password, and try a bind.
+
+  openldap         slapd with the Sesam schema (sesamCoAccountMail, rounds and
+                   the write claim in the directory)     sesam_harness/slapd.py
+  openldap-noschema slapd as Debian ships it, without the Sesam schema: rounds and
+                   the claim on the host ([web] state_dir)  slapd.py, schema=False
+  samba            Samba AD DC (unicodePwd over LDAPS)   sesam_harness/samba.py
+  389ds            389 Directory Server (Password Modify) sesam_harness/ds389.py
+
+An adapter whose harness is not on this branch yet says why in `missing()`;
+the suite then skips (exit 77, shown by ctest as "Skipped") with that reason,
+never a silent pass.
+"""
+
+import contextlib
+import importlib.util
+import inspect
+import os
+import subprocess
+import uuid
+
+HARNESS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        "..", "..", "harness"))
+
+# Passwords the suite uses. OLD is every new account's first password; each is
+# accepted by Sesam's default policy, so only the directory can refuse one.
+OLD_PASSWORD = "Oud-Wachtwoord-1"
+NEW_PASSWORD = "Zomer-Vakantie-2026!"
+OTHER_PATH_PASSWORD = "Door-De-Admin-7!"
+
+
+def _harness_module(name):
+    return os.path.join(HARNESS, "sesam_harness", name + ".py")
+
+
+def _run(argv, **kw):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)
+
+
+def _check(result, what):
+    if result.returncode != 0:
+        raise RuntimeError(f"{what} failed ({result.returncode}): {result.stderr or result.stdout}")
+    return result
+
+
+class Account:
+    def __init__(self, username, dn, own, coaccounts):
+        self.username = username
+        self.dn = dn
+        self.own = list(own)
+        self.coaccounts = list(coaccounts)
+
+    @property
+    def addresses(self):
+        return self.own + self.coaccounts
+
+
+class Directory:
+    """What every adapter offers. `env` after start(): the harness's environment
+    (SESAM_TEST_CONFIG holds the [ldap] section sesam-fcgi gets)."""
+
+    name = ""
+    title = ""
+    # (section, key) -> value: what this directory needs in sesam.conf on top of
+    # the harness's [ldap] section.
+    overrides = {}
+
+    def __init__(self):
+        self.env = {}
+
+    def missing(self):
+        """Why this directory cannot run on this branch, or None."""
+        return None
+
+    def start(self, stack, workdir):
+        """Enters the server into `stack` (an ExitStack); fills self.env."""
+        raise NotImplementedError
+
+    def add_account(self, own=(), coaccounts=(), disabled=False, prefix="jan"):
+        raise NotImplementedError
+
+    def set_password_elsewhere(self, account, password):
+        """The administrator's own tool, not Sesam."""
+        raise NotImplementedError
+
+    def binds(self, account, password):
+        raise NotImplementedError
+
+    def refused_by_directory(self, account):
+        """(password, reason): a password Sesam's policy accepts and this
+        directory refuses for `account`, and the reason Sesam logs for it."""
+        raise NotImplementedError
+
+    def rounds_where(self):
+        """"directory" or "host": where the per-account rounds are kept."""
+        raise NotImplementedError
+
+
+# -- OpenLDAP ----------------------------------------------------------------
+
+class OpenLdap(Directory):
+    name = "openldap"
+    title = "OpenLDAP with the Sesam schema"
+    schema = True
+
+    def missing(self):
+        if self.schema:
+            return None
+        from sesam_harness import slapd
+        if "schema" not in inspect.signature(slapd.Slapd.__init__).parameters:
+            return ("slapd.py cannot start slapd without the Sesam schema yet "
+                    "(branch ldapcore, Slapd(schema=False), not merged)")
+        return None
+
+    def start(self, stack, workdir):
+        from sesam_harness.slapd import Slapd
+        server = Slapd(workdir) if self.schema else Slapd(workdir, schema=False)
+        self.env = stack.enter_context(server).env()
+        self.coaccount_attribute = self._config_value("coaccount_mail_attributes").split()[0]
+
+    def _config_value(self, key):
+        import configparser
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str
+        parser.read(self.env["SESAM_TEST_CONFIG"])
+        return parser["ldap"].get(key, "")
+
+    def _admin(self):
+        return ["-x", "-H", self.env["SESAM_TEST_LDAP_URI"], "-D", self.env["SESAM_TEST_LDAP_ADMIN_DN"],
+                "-w", self.env["SESAM_TEST_LDAP_ADMIN_PASSWORD"]]
+
+    def add_account(self, own=(), coaccounts=(), disabled=False, prefix="jan"):
+        username = f"{prefix}.{uuid.uuid4().hex[:8]}"
+        dn = f"uid={username},{self.env['SESAM_TEST_LDAP_PEOPLE']}"
+        lines = [f"dn: {dn}", "objectClass: inetOrgPerson"]
+        if self.schema:
+            lines.append("objectClass: sesamAccount")
+        elif coaccounts:
+            # Without the Sesam schema the co-accounts live in a standard
+            # attribute the harness configured; extensibleObject allows it.
+            lines.append("objectClass: extensibleObject")
+        lines += [f"uid: {username}", "cn: Jan Test", "sn: Test", "givenName: Jan",
+                  f"userPassword: {OLD_PASSWORD}"]
+        lines += [f"mail: {a}" for a in own]
+        lines += [f"{self.coaccount_attribute}: {a}" for a in coaccounts]
+        if disabled:
+            # ppolicy's administrative lock.
+            lines.append("pwdAccountLockedTime: 000001010000Z")
+        _check(_run(["ldapadd"] + self._admin(), input="\n".join(lines) + "\n"), "ldapadd")
+        return Account(username, dn, own, coaccounts)
+
+    def set_password_elsewhere(self, account, password):
+        _check(_run(["ldappasswd"] + self._admin() + ["-s", password, account.dn]), "ldappasswd")
+
+    def binds(self, account, password):
+        result = _run(["ldapwhoami", "-x", "-H", self.env["SESAM_TEST_LDAP_URI"], "-D",
+                       account.dn, "-w", password])
+        return result.returncode == 0
+
+    def refused_by_directory(self, account):
+        # ppolicy's pwdInHistory 5 counts the current password: Sesam cannot
+        # know it, the directory refuses it.
+        return OLD_PASSWORD, "ppolicy.in_history"
+
+    def rounds_where(self):
+        return "directory" if self.schema else "host"
+
+
+class OpenLdapNoSchema(OpenLdap):
+    name = "openldap-noschema"
+    title = "OpenLDAP without the Sesam schema"
+    schema = False
+
+
+# -- Samba AD DC ---------------------------------------------------------------
+
+class Samba(Directory):
+    name = "samba"
+    title = "Samba AD DC"
+
+    def missing(self):
+        if not os.path.exists(_harness_module("samba")):
+            return ("tests/harness/sesam_harness/samba.py is not on this branch yet "
+                    "(branch samba, not merged)")
+        return None
+
+    def start(self, stack, workdir):
+        from sesam_harness.samba import Samba as Server
+        self.server = stack.enter_context(Server(workdir))
+        self.env = self.server.env()
+
+    def _ldap_env(self):
+        return dict(os.environ, LDAPTLS_CACERT=self.env["SESAM_TEST_SAMBA_CA_FILE"])
+
+    def add_account(self, own=(), coaccounts=(), disabled=False, prefix="jan"):
+        username = f"{prefix[:6]}.{uuid.uuid4().hex[:8]}"
+        return self.server.add_account(username, OLD_PASSWORD, own=list(own),
+                                       coaccounts=list(coaccounts), disabled=disabled,
+                                       account_class=Account)
+
+    def set_password_elsewhere(self, account, password):
+        self.server.samba_tool_setpassword(account.username, password)
+
+    def binds(self, account, password):
+        result = _run(["ldapwhoami", "-x", "-H", self.env["SESAM_TEST_LDAPS_URI"], "-D",
+                       account.dn, "-w", password], env=self._ldap_env())
+        return result.returncode == 0
+
+    def refused_by_directory(self, account):
+        # AD's complexity rule (three of four classes): a long passphrase of
+        # lower-case words is fine for Sesam.
+        return "paardenbloem zonnig fietspad", "ppolicy.quality"
+
+    def rounds_where(self):
+        return "host"
+
+
+# -- 389 Directory Server -------------------------------------------------------
+
+class Ds389(Directory):
+    name = "389ds"
+    title = "389 Directory Server"
+
+    def missing(self):
+        if not os.path.exists(_harness_module("ds389")):
+            return ("tests/harness/sesam_harness/ds389.py is not on this branch yet "
+                    "(branch ds389, not merged)")
+        return None
+
+    def start(self, stack, workdir):
+        from sesam_harness.ds389 import Ds389 as Server
+        self.server = stack.enter_context(Server(workdir))
+        self.env = self.server.env()
+
+    def add_account(self, own=(), coaccounts=(), disabled=False, prefix="jan"):
+        username = f"{prefix}.{uuid.uuid4().hex[:8]}"
+        return self.server.add_account(username, OLD_PASSWORD, own=list(own),
+                                       coaccounts=list(coaccounts), disabled=disabled,
+                                       account_class=Account)
+
+    def set_password_elsewhere(self, account, password):
+        self.server.admin_set_password(account.dn, password)
+
+    def binds(self, account, password):
+        result = _run(["ldapwhoami", "-x", "-H", self.env["SESAM_TEST_LDAP_URI"], "-D",
+                       account.dn, "-w", password])
+        return result.returncode == 0
+
+    def refused_by_directory(self, account):
+        # passwordHistory counts the current password too.
+        return OLD_PASSWORD, "ppolicy.in_history"
+
+    def rounds_where(self):
+        return "host"
+
+
+ALL = [OpenLdap, OpenLdapNoSchema, Samba, Ds389]
+
+
+def by_name(name):
+    for adapter in ALL:
+        if adapter.name == name:
+            return adapter()
+    raise SystemExit(f"unknown directory {name!r}; one of: {', '.join(a.name for a in ALL)}")
+
+
+@contextlib.contextmanager
+def started(directory, workdir):
+    with contextlib.ExitStack() as stack:
+        directory.start(stack, workdir)
+        yield directory
