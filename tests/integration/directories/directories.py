@@ -103,9 +103,62 @@ class Directory:
         raise NotImplementedError
 
 
-# -- OpenLDAP ----------------------------------------------------------------
+# -- LDAP directories administered with the OpenLDAP tools -------------------
 
-class OpenLdap(Directory):
+class LdapTools(Directory):
+    """A directory whose harness exports slapd.py's SESAM_TEST_LDAP_* keys:
+    the administrator works with ldapadd, ldappasswd and ldapwhoami."""
+
+    def start(self, stack, workdir):
+        self.env = stack.enter_context(self.server(workdir)).env()
+        self.coaccount_attribute = self._config_value("coaccount_mail_attributes").split()[0]
+
+    def server(self, workdir):
+        raise NotImplementedError
+
+    def _config_value(self, key):
+        import configparser
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str
+        parser.read(self.env["SESAM_TEST_CONFIG"])
+        return parser["ldap"].get(key, "")
+
+    def _admin(self):
+        return ["-x", "-H", self.env["SESAM_TEST_LDAP_URI"], "-D",
+                self.env["SESAM_TEST_LDAP_ADMIN_DN"], "-w", self.env["SESAM_TEST_LDAP_ADMIN_PASSWORD"]]
+
+    def entry_lines(self, coaccounts, disabled):
+        """objectClass lines and the lock, as this directory has them."""
+        raise NotImplementedError
+
+    def add_account(self, own=(), coaccounts=(), disabled=False, prefix="jan"):
+        username = f"{prefix}.{uuid.uuid4().hex[:8]}"
+        dn = f"uid={username},{self.env['SESAM_TEST_LDAP_PEOPLE']}"
+        lines = [f"dn: {dn}", "objectClass: top", "objectClass: inetOrgPerson"]
+        lines += self.entry_lines(coaccounts, disabled)
+        lines += [f"uid: {username}", "cn: Jan Test", "sn: Test", "givenName: Jan",
+                  f"userPassword: {OLD_PASSWORD}"]
+        lines += [f"mail: {a}" for a in own]
+        lines += [f"{self.coaccount_attribute}: {a}" for a in coaccounts]
+        _check(_run(["ldapadd"] + self._admin(), input="\n".join(lines) + "\n"), "ldapadd")
+        return Account(username, dn, own, coaccounts)
+
+    def set_password_elsewhere(self, account, password):
+        # ldappasswd: the Password Modify exop, as the directory's administrator.
+        _check(_run(["ldappasswd"] + self._admin() + ["-s", password, account.dn]), "ldappasswd")
+
+    def binds(self, account, password):
+        result = _run(["ldapwhoami", "-x", "-H", self.env["SESAM_TEST_LDAP_URI"], "-D",
+                       account.dn, "-w", password])
+        return result.returncode == 0
+
+    def refused_by_directory(self, account):
+        # The history (ppolicy's pwdInHistory, 389's passwordInHistory) holds
+        # the current password: Sesam cannot know it, the directory refuses it.
+        return OLD_PASSWORD, "ppolicy.in_history"
+
+
+class OpenLdap(LdapTools):
     name = "openldap"
     title = "OpenLDAP with the Sesam schema"
     schema = True
@@ -119,55 +172,21 @@ class OpenLdap(Directory):
                     "(branch ldapcore, Slapd(schema=False), not merged)")
         return None
 
-    def start(self, stack, workdir):
+    def server(self, workdir):
         from sesam_harness.slapd import Slapd
-        server = Slapd(workdir) if self.schema else Slapd(workdir, schema=False)
-        self.env = stack.enter_context(server).env()
-        self.coaccount_attribute = self._config_value("coaccount_mail_attributes").split()[0]
+        return Slapd(workdir) if self.schema else Slapd(workdir, schema=False)
 
-    def _config_value(self, key):
-        import configparser
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.optionxform = str
-        parser.read(self.env["SESAM_TEST_CONFIG"])
-        return parser["ldap"].get(key, "")
-
-    def _admin(self):
-        return ["-x", "-H", self.env["SESAM_TEST_LDAP_URI"], "-D", self.env["SESAM_TEST_LDAP_ADMIN_DN"],
-                "-w", self.env["SESAM_TEST_LDAP_ADMIN_PASSWORD"]]
-
-    def add_account(self, own=(), coaccounts=(), disabled=False, prefix="jan"):
-        username = f"{prefix}.{uuid.uuid4().hex[:8]}"
-        dn = f"uid={username},{self.env['SESAM_TEST_LDAP_PEOPLE']}"
-        lines = [f"dn: {dn}", "objectClass: inetOrgPerson"]
+    def entry_lines(self, coaccounts, disabled):
+        lines = []
         if self.schema:
             lines.append("objectClass: sesamAccount")
         elif coaccounts:
             # Without the Sesam schema the co-accounts live in a standard
             # attribute the harness configured; extensibleObject allows it.
             lines.append("objectClass: extensibleObject")
-        lines += [f"uid: {username}", "cn: Jan Test", "sn: Test", "givenName: Jan",
-                  f"userPassword: {OLD_PASSWORD}"]
-        lines += [f"mail: {a}" for a in own]
-        lines += [f"{self.coaccount_attribute}: {a}" for a in coaccounts]
         if disabled:
-            # ppolicy's administrative lock.
-            lines.append("pwdAccountLockedTime: 000001010000Z")
-        _check(_run(["ldapadd"] + self._admin(), input="\n".join(lines) + "\n"), "ldapadd")
-        return Account(username, dn, own, coaccounts)
-
-    def set_password_elsewhere(self, account, password):
-        _check(_run(["ldappasswd"] + self._admin() + ["-s", password, account.dn]), "ldappasswd")
-
-    def binds(self, account, password):
-        result = _run(["ldapwhoami", "-x", "-H", self.env["SESAM_TEST_LDAP_URI"], "-D",
-                       account.dn, "-w", password])
-        return result.returncode == 0
-
-    def refused_by_directory(self, account):
-        # ppolicy's pwdInHistory 5 counts the current password: Sesam cannot
-        # know it, the directory refuses it.
-        return OLD_PASSWORD, "ppolicy.in_history"
+            lines.append("pwdAccountLockedTime: 000001010000Z")  # ppolicy's administrative lock
+        return lines
 
     def rounds_where(self):
         return "directory" if self.schema else "host"
@@ -177,6 +196,29 @@ class OpenLdapNoSchema(OpenLdap):
     name = "openldap-noschema"
     title = "OpenLDAP without the Sesam schema"
     schema = False
+
+
+class Ds389(LdapTools):
+    name = "389ds"
+    title = "389 Directory Server (without the Sesam schema)"
+
+    def missing(self):
+        if not os.path.exists(_harness_module("ds389")):
+            return ("tests/harness/sesam_harness/ds389.py is not on this branch yet "
+                    "(branch ds389, not merged)")
+        return None
+
+    def server(self, workdir):
+        from sesam_harness.ds389 import Ds389 as Server
+        return Server(workdir)
+
+    def entry_lines(self, coaccounts, disabled):
+        # mailRecipient carries mailAlternateAddress, the harness's co-account
+        # attribute; nsAccountLock is 389's account lock.
+        return ["objectClass: mailRecipient"] + (["nsAccountLock: true"] if disabled else [])
+
+    def rounds_where(self):
+        return "host"
 
 
 # -- Samba AD DC ---------------------------------------------------------------
@@ -217,45 +259,6 @@ class Samba(Directory):
         # AD's complexity rule (three of four classes): a long passphrase of
         # lower-case words is fine for Sesam.
         return "paardenbloem zonnig fietspad", "ppolicy.quality"
-
-    def rounds_where(self):
-        return "host"
-
-
-# -- 389 Directory Server -------------------------------------------------------
-
-class Ds389(Directory):
-    name = "389ds"
-    title = "389 Directory Server"
-
-    def missing(self):
-        if not os.path.exists(_harness_module("ds389")):
-            return ("tests/harness/sesam_harness/ds389.py is not on this branch yet "
-                    "(branch ds389, not merged)")
-        return None
-
-    def start(self, stack, workdir):
-        from sesam_harness.ds389 import Ds389 as Server
-        self.server = stack.enter_context(Server(workdir))
-        self.env = self.server.env()
-
-    def add_account(self, own=(), coaccounts=(), disabled=False, prefix="jan"):
-        username = f"{prefix}.{uuid.uuid4().hex[:8]}"
-        return self.server.add_account(username, OLD_PASSWORD, own=list(own),
-                                       coaccounts=list(coaccounts), disabled=disabled,
-                                       account_class=Account)
-
-    def set_password_elsewhere(self, account, password):
-        self.server.admin_set_password(account.dn, password)
-
-    def binds(self, account, password):
-        result = _run(["ldapwhoami", "-x", "-H", self.env["SESAM_TEST_LDAP_URI"], "-D",
-                       account.dn, "-w", password])
-        return result.returncode == 0
-
-    def refused_by_directory(self, account):
-        # passwordHistory counts the current password too.
-        return OLD_PASSWORD, "ppolicy.in_history"
 
     def rounds_where(self):
         return "host"
