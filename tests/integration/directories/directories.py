@@ -16,7 +16,9 @@ addresses, disable it, set its password, and try a bind.
 
 An adapter whose harness is not on this branch yet says why in `missing()`;
 the suite then skips (exit 77, shown by ctest as "Skipped") with that reason,
-never a silent pass.
+never a silent pass, except under CI (CI set, as .ci/run does), where a
+missing harness fails. What Sesam itself cannot do yet on a directory is
+listed by hand in the adapter's `not_ready`, each entry a skip with its reason.
 """
 
 import base64
@@ -35,6 +37,16 @@ HARNESS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__
 OLD_PASSWORD = "Oud-Wachtwoord-1"
 NEW_PASSWORD = "Zomer-Vakantie-2026!"
 OTHER_PATH_PASSWORD = "Door-De-Admin-7!"
+
+# The suite's tests that need a reset round, i.e. everything but the lookup.
+NEEDS_ROUNDS = ["test_forgot_mails_each_recipient_and_the_link_changes_the_password",
+                "test_30_concurrent_posts_of_one_link_change_once",
+                "test_link_dies_after_a_change_by_another_path", "test_link_dies_after_expiry",
+                "test_disabled_account_gets_no_mail",
+                "test_account_limit_across_processes_cli_and_restart"]
+NO_HOST_ROUNDS = ("Sesam writes objectClass sesamAccount and sesamResetRounds, which a "
+                  "directory without the Sesam schema refuses: no mail leaves (host-local "
+                  "rounds, branch ldapcore, not merged)")
 
 
 def _harness_module(name):
@@ -76,8 +88,13 @@ class Directory:
     def __init__(self):
         self.env = {}
 
+    # What Sesam cannot do yet on this directory: {test method name, or "*"
+    # for the whole run: why}. Each is a skip that names its reason, kept in
+    # sync by hand with what has landed, so a directory that works never skips.
+    not_ready = {}
+
     def missing(self):
-        """Why this directory cannot run on this branch, or None."""
+        """Why this directory's harness cannot run on this branch, or None."""
         return None
 
     def start(self, stack, workdir):
@@ -202,6 +219,7 @@ class OpenLdapNoSchema(OpenLdap):
 class Ds389(LdapTools):
     name = "389ds"
     title = "389 Directory Server (without the Sesam schema)"
+    not_ready = {test: NO_HOST_ROUNDS for test in NEEDS_ROUNDS}
 
     def missing(self):
         if not os.path.exists(_harness_module("ds389")):
@@ -232,6 +250,8 @@ def _unicode_pwd(password):
 class Samba(Directory):
     name = "samba"
     title = "Samba AD DC"
+    not_ready = {"*": "AD has no entryUUID: lookup shows no id and every link would be "
+                      "dead (objectGUID ids and host-local rounds, branch ldapcore, not merged)"}
 
     def missing(self):
         if not os.path.exists(_harness_module("samba")):

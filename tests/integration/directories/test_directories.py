@@ -16,8 +16,10 @@ the directory's own tool and after expiry; a disabled account gets no mail;
 the per-account limit holds across two sesam-fcgi processes, the CLI and a
 restart (in the directory with the Sesam schema, on the host without it).
 
-A directory whose harness is not on this branch is skipped as a whole: exit
-77 (ctest: "Skipped") with the reason on stderr.
+A directory whose harness is not on this branch, or that Sesam does not
+support yet (directories.py: not_ready), is skipped with the reason on stderr:
+exit 77, ctest says "Skipped" (`ctest -L directories -V` shows why); a test
+that does not work yet on one directory is a unittest skip naming its reason.
 """
 
 import concurrent.futures
@@ -267,15 +269,28 @@ def main():
     if len(sys.argv) < 2:
         raise SystemExit("usage: test_directories.py DIRECTORY [unittest args]")
     DIRECTORY = directories.by_name(sys.argv.pop(1))
-    why = DIRECTORY.missing()
+    why = DIRECTORY.missing() or DIRECTORY.not_ready.get("*")
     if why:
+        if os.environ.get("CI") and not DIRECTORY.not_ready.get("*"):
+            print(f"FAILED {DIRECTORY.title}: {why}", file=sys.stderr)
+            return 1
         print(f"SKIPPED {DIRECTORY.title}: {why}", file=sys.stderr)
         return SKIP
+    for test, reason in DIRECTORY.not_ready.items():
+        setattr(EndToEnd, test, unittest.skip(f"not ready on {DIRECTORY.name}: {reason}")(
+            getattr(EndToEnd, test)))
     print(f"== {DIRECTORY.title} (rounds kept in the {DIRECTORY.rounds_where()})", file=sys.stderr)
     # warnings=False: keep Python's default, which ignores the harness's
     # ResourceWarnings for the log files its servers write.
     program = unittest.main(module="__main__", verbosity=2, exit=False, warnings=False)
-    return 0 if program.result.wasSuccessful() else 1
+    if not program.result.wasSuccessful():
+        return 1
+    if program.result.skipped:
+        # What ran passed, but not everything ran: ctest shows "Skipped", not "Passed".
+        print(f"SKIPPED on {DIRECTORY.title}: {len(program.result.skipped)} of "
+              f"{program.result.testsRun} tests (reasons above)", file=sys.stderr)
+        return SKIP
+    return 0
 
 
 if __name__ == "__main__":
