@@ -75,6 +75,7 @@
 
 #include "sesam/config.h"
 #include "sesam/secret_string.h"
+#include "sesam/state_store.h"
 #include "sesam/status.h"
 
 namespace sesam::ldap {
@@ -116,6 +117,16 @@ inline std::vector<std::string> AllAddresses(const Account& account) {
   all.insert(all.end(), account.coaccount_addresses.begin(), account.coaccount_addresses.end());
   return all;
 }
+// What the server offers, found out once (rootDSE and subschema) on the first
+// connection and kept; `sesam doctor` prints it, sesam-fcgi logs it at start.
+struct ServerProfile {
+  std::string vendor;         // "OpenLDAP", "389 Directory Server", "Active Directory", "unknown"
+  std::string id_attribute;   // the attribute Account::id is read from
+  std::string state_source;   // "userPassword", "pwdLastSet" (AD) or "pwdChangedTime"
+  bool sesam_schema = false;  // objectClass sesamAccount known: rounds and claims in the directory
+  bool assertion_control = false;  // RFC 4528 assertion honoured on modify (supportedControl)
+};
+
 // Status::reason() of FindAccount's NotFound when several entries match.
 inline constexpr std::string_view kReasonSeveralAccounts = "ldap.several_accounts";
 
@@ -174,11 +185,34 @@ class Directory {
 
   // OK when the directory answers (a bound connection and a base search).
   virtual Status Ping() = 0;
+
+  // The server's profile (see ServerProfile). The LDAP implementation finds
+  // it on its first connection and keeps it for its lifetime; until then a
+  // call connects (Unavailable / DeadlineExceeded when it cannot, and the
+  // next call tries again).
+  virtual Result<ServerProfile> Profile() = 0;
 };
+
+// Where the LDAP implementation keeps what the directory cannot keep (see
+// "Host-local state" above): the host's state store ([web] state_dir) and
+// the token key, from which the key of the account hashes is derived.
+struct HostState {
+  std::shared_ptr<state::Store> store;  // null: nothing can be counted on the host
+  Status store_error;                   // why `store` is null (for the log)
+  SecretString key;                     // the [token] key_file's bytes
+};
+
+// Opens [web] state_dir (read-write) and reads [token] key_file. Never fails:
+// what cannot be opened leaves `store` null with the reason in store_error,
+// and the Directory then fails closed where it needs the store.
+HostState OpenHostState(const config::Config& config);
 
 // The LDAP implementation: a pool of bound connections per `settings`.
 // Connecting happens lazily; creation fails only for unusable settings (e.g.
-// an unreadable bind_password_file).
+// an unreadable bind_password_file). Without `host` (the first form), a
+// directory without the Sesam schema cannot count reset rounds.
 Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings);
+Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings,
+                                                     HostState host);
 
 }  // namespace sesam::ldap
