@@ -39,7 +39,7 @@ int RunLimits(Args args) {
     return kExitUsage;
   }
   log::Init("sesam", log::Sink::kSyslog);
-  auto directory = ldap::MakeLdapDirectory(loaded->ldap);
+  auto directory = ldap::MakeLdapDirectory(loaded->ldap, ldap::OpenHostState(*loaded));
   if (!directory.ok()) return Fail("directory", directory.status());
   auto side = OpenLimitsSide(*loaded);
   if (!side.ok()) return Fail("token key", side.status());

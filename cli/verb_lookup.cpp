@@ -81,7 +81,8 @@ int RunLookup(Args args) {
     std::fprintf(stderr, "sesam lookup: %s\n", loaded.status().message().c_str());
     return kExitUsage;
   }
-  Result<std::unique_ptr<ldap::Directory>> directory = ldap::MakeLdapDirectory(loaded->ldap);
+  Result<std::unique_ptr<ldap::Directory>> directory =
+      ldap::MakeLdapDirectory(loaded->ldap, ldap::OpenHostState(*loaded));
   if (!directory.ok()) {
     std::fprintf(stderr, "sesam lookup: %s\n", directory.status().message().c_str());
     return kExitUsage;

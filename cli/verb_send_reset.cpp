@@ -50,7 +50,7 @@ int RunSendReset(Args args) {
   if (config->web.base_url.empty()) return Refused("[web] base_url is not set");
   auto side = OpenMailSide(*config, options.Value("datadir").value_or(std::string(SESAM_DATADIR)));
   if (!side.ok()) return Refused(side.status().ToString());
-  auto directory = ldap::MakeLdapDirectory(config->ldap);
+  auto directory = ldap::MakeLdapDirectory(config->ldap, ldap::OpenHostState(*config));
   if (!directory.ok()) return Refused(directory.status().ToString());
 
   auto account = (*directory)->FindAccount(username);

@@ -17,6 +17,7 @@
 #include "sesam/config.h"
 #include "sesam/i18n.h"
 #include "sesam/ldap/directory.h"
+#include "sesam/ldap/refusal_text.h"
 #include "sesam/log.h"
 #include "sesam/policy.h"
 
@@ -30,15 +31,12 @@ int Fail(const char* what, const Status& status) {
   return kExitRefused;
 }
 
-// A refusal by the directory's password policy, in words for the helpdesk.
-const char* DirectoryRefusal(const Status& status) {
-  const std::string& reason = status.reason();
-  if (reason == "ppolicy.in_history") return "the directory refuses a password used before";
-  if (reason == "ppolicy.too_short") return "the directory finds the password too short";
-  if (reason == "ppolicy.insufficient_quality") return "the directory finds the password too weak";
-  if (reason == "ppolicy.too_young") return "the password was changed too recently to change again";
-  if (reason == "password_state_changed") return "the password was changed meanwhile; try again";
-  return nullptr;
+// A refusal by the directory's password policy, in words for the helpdesk
+// (in its language), or "" when the reason has none.
+std::string DirectoryRefusal(const Status& status, const i18n::Catalog& catalog) {
+  const std::string_view msgid =
+      ldap::RefusalText(status.reason(), ldap::RefusalAudience::kHelpdesk);
+  return msgid.empty() ? std::string() : std::string(catalog.Translate(msgid));
 }
 
 // The new password: one line from a pipe, or typed twice on a terminal.
@@ -87,7 +85,8 @@ int RunSetPassword(Args args) {
     return kExitUsage;
   }
   const policy::Policy& engine = *created;
-  Result<std::unique_ptr<ldap::Directory>> directory = ldap::MakeLdapDirectory(loaded->ldap);
+  Result<std::unique_ptr<ldap::Directory>> directory =
+      ldap::MakeLdapDirectory(loaded->ldap, ldap::OpenHostState(*loaded));
   if (!directory.ok()) {
     std::fprintf(stderr, "sesam set-password: %s\n", directory.status().message().c_str());
     return kExitUsage;
@@ -135,8 +134,11 @@ int RunSetPassword(Args args) {
   if (!written.ok()) {
     log::Warning("set-password: password of '" + account->username +
                  "' not changed: " + written.ToString());
-    if (const char* refusal = DirectoryRefusal(written)) {
-      std::fprintf(stderr, "sesam set-password: %s (%s)\n", refusal, written.message().c_str());
+    if (const std::string refusal =
+            DirectoryRefusal(written, translations.For(i18n::LanguageFromEnvironment()));
+        !refusal.empty()) {
+      std::fprintf(stderr, "sesam set-password: %s (%s)\n", refusal.c_str(),
+                   written.message().c_str());
       return kExitRefused;
     }
     return Fail("directory error", written);

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "active_directory.h"
+
 namespace sesam::ldap::internal {
 namespace {
 
@@ -110,6 +112,11 @@ Status MapResult(int code, std::string_view operation, std::string_view diagnost
     return Status(StatusCode::kFailedPrecondition,
                   Message(operation, "refused by the password policy", diagnostic),
                   std::string(PpolicyReason(*ppolicy->error)));
+  }
+  if (IsAdPasswordRefusal(code, diagnostic)) {
+    return Status(StatusCode::kFailedPrecondition,
+                  Message(operation, "refused by the directory's password rules", diagnostic),
+                  std::string(AdPasswordRefusalReason(diagnostic)));
   }
   const std::string what = ldap_err2string(code);
   switch (code) {

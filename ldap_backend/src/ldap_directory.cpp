@@ -15,6 +15,7 @@
 
 #include "account_attributes.h"
 #include "account_id.h"
+#include "active_directory.h"
 #include "host_state.h"
 #include "options.h"
 #include "password_hash.h"
@@ -131,16 +132,7 @@ std::string DisabledBy(const Entry& entry) {
   if (locked_time == "000001010000Z") return "pwdAccountLockedTime: " + locked_time;
   const std::string ns_lock = entry.First("nsAccountLock");
   if (EqualsIgnoringCase(ns_lock, "true")) return "nsAccountLock: " + ns_lock;
-  const std::string control = entry.First("userAccountControl");
-  if (!control.empty()) {
-    char* end = nullptr;
-    const long long flags = std::strtoll(control.c_str(), &end, 10);
-    // ACCOUNTDISABLE, [MS-ADTS] 2.2.16.
-    if (end != control.c_str() && *end == '\0' && (flags & 0x2) != 0) {
-      return "userAccountControl: " + control;
-    }
-  }
-  return "";
+  return internal::AdDisabledBy(entry, std::chrono::system_clock::now());
 }
 
 class LdapDirectory final : public Directory {
@@ -438,6 +430,7 @@ class LdapDirectory final : public Directory {
     Account account;
     account.dn = entry.dn;
     account.username = entry.First("uid");
+    if (account.username.empty()) account.username = internal::AdUsername(entry);
     if (account.username.empty()) account.username = std::string(username);
     // Unreadable or malformed: no id, so no link and no round (SendLinks).
     account.id = internal::IdFromValue(profile.id_attribute, entry.First(profile.id_attribute))
@@ -609,6 +602,7 @@ class LdapDirectory final : public Directory {
     }
     SESAM_RETURN_IF_ERROR(PasswordWriteStatus(written));
     UpdateShadowLastChange(session, entry);
+    if (ad && settings_.unlock_on_reset) internal::UnlockAfterReset(session, entry);
     return Status::Ok();
   }
 
@@ -703,6 +697,8 @@ class LdapDirectory final : public Directory {
           log::Warning("LDAP: the answer to a password write for " + entry.dn +
                        " was lost; the read-back shows it landed");
           if (!doubt.claim.empty()) UpdateShadowLastChange(session, entry);
+          if (settings_.password_mode == config::PasswordMode::kAd && settings_.unlock_on_reset)
+            internal::UnlockAfterReset(session, entry);
           decided = Status::Ok();
         } else if (StateOf(entry, profile) == expected_state) {
           decided = NotChanged(doubt.failure);
@@ -808,6 +804,8 @@ std::vector<std::string> internal::AccountAttributes(const config::LdapSection& 
       // state source any profile may use: a server ignores those it lacks.
       "entryUUID", "nsUniqueId", "objectGUID", "pwdChangedTime", "pwdAccountLockedTime",
       "nsAccountLock", "userAccountControl"};
+  attributes.insert(attributes.end(), std::begin(internal::kAdAttributes),
+                    std::end(internal::kAdAttributes));
   for (const auto* list :
        {&settings.name_attribute, &settings.mail_attributes, &settings.coaccount_mail_attributes}) {
     attributes.insert(attributes.end(), list->begin(), list->end());

@@ -28,6 +28,10 @@ def main():
                         help="a 389 Directory Server with test accounts (root only; instead of --slapd)")
     parser.add_argument("--samba", action="store_true",
                         help="a Samba AD DC with test accounts, instead of slapd")
+    parser.add_argument("--slapd-no-schema", action="store_true",
+                        help="--slapd without the Sesam schema (slapd.py, schema=False)")
+    parser.add_argument("--slapd-hidden-passwords", action="store_true",
+                        help="--slapd-no-schema, the service account cannot read userPassword")
     parser.add_argument("--smtp", action="store_true", help="an SMTP sink that stores messages")
     parser.add_argument("--web", action="store_true",
                         help="nginx in front of sesam-fcgi (implies --smtp, and --slapd "
@@ -39,8 +43,9 @@ def main():
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
-    if args.slapd + args.ds389 + args.samba > 1:
-        parser.error("--slapd, --ds389 and --samba export the same variables: choose one")
+    slapd_flags = args.slapd + args.slapd_no_schema + args.slapd_hidden_passwords > 0
+    if slapd_flags + args.ds389 + args.samba > 1:
+        parser.error("--slapd*, --ds389 and --samba export the same variables: choose one")
     if args.web:
         args.smtp = True
         args.slapd = not (args.ds389 or args.samba)
@@ -55,9 +60,12 @@ def main():
     workdir = tempfile.mkdtemp(prefix="sesam-it-")
     env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
     with contextlib.ExitStack() as servers:
-        if args.slapd:
+        if args.slapd or args.slapd_no_schema or args.slapd_hidden_passwords:
             from sesam_harness.slapd import Slapd
-            env.update(servers.enter_context(Slapd(workdir)).env())
+            plain = args.slapd_no_schema or args.slapd_hidden_passwords
+            env.update(servers.enter_context(
+                Slapd(workdir, schema=not plain,
+                      readable_passwords=not args.slapd_hidden_passwords)).env())
         if args.ds389:
             from sesam_harness.ds389 import Ds389
             env.update(servers.enter_context(Ds389(workdir)).env())

@@ -167,8 +167,11 @@ int Run(int argc, char** argv) {
   if (!policy.ok()) return Fail(policy.status());
   auto templates = Templates::Load(options.datadir + "/templates");
   if (!templates.ok()) return Fail(templates.status());
-  auto directory = ldap::MakeLdapDirectory(config.ldap);
+  auto directory = ldap::MakeLdapDirectory(config.ldap, ldap::OpenHostState(config));
   if (!directory.ok()) return Fail(directory.status());
+  // Logs what the server offers (or, when it cannot be reached yet, at the
+  // first request that reaches it).
+  (void)(*directory)->Profile();
   // Without the state store no recipient can be counted: the forgot form
   // then sends no mail at all (fail closed) rather than mail without a limit.
   std::unique_ptr<state::Store> store;

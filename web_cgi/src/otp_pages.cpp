@@ -6,6 +6,7 @@
 #include "app_impl.h"
 #include "audit.h"
 #include "csrf.h"
+#include "sesam/ldap/refusal_text.h"
 #include "sesam/log.h"
 
 namespace sesam::web {
@@ -100,14 +101,7 @@ TemplateData RuleList(const PageContext& context, const policy::Verdict& verdict
 }
 
 std::string_view PpolicyText(const PageContext& context, const std::string& reason) {
-  if (reason == "ppolicy.in_history") {
-    return context.catalog->Translate(N_("You used this password before. Choose another one."));
-  }
-  if (reason == "ppolicy.too_young") {
-    return context.catalog->Translate(
-        N_("Your password was changed very recently. Please try again later."));
-  }
-  return context.catalog->Translate(N_("The directory refused this password. Choose another one."));
+  return context.catalog->Translate(ldap::RefusalText(reason, ldap::RefusalAudience::kVisitor));
 }
 
 }  // namespace

@@ -164,9 +164,12 @@ Result<SendReport> ResetFlow::SendLinks(const ldap::Account& account, std::strin
   }
   const std::vector<std::string> addresses = ldap::AllAddresses(account);
   if (addresses.empty()) return FailedPreconditionError("no mail address is known for the account");
+  // Before any counting: an account no link can name costs no round.
   if (account.id.empty()) {
-    log::Error("reset for " + who + ": the entry has no entryUUID, so no link can name it");
-    return FailedPreconditionError("the account has no entryUUID");
+    auto profile = deps_.directory->Profile();
+    const std::string attribute = profile.ok() ? profile->id_attribute : "id attribute";
+    return FailedPreconditionError("reset for " + who + ": the entry has no readable " + attribute +
+                                   " ([ldap] id_attribute), so no link can name it");
   }
   const auto now = deps_.now();
   const bool enforce = account_limit == AccountLimit::kEnforce;
@@ -233,8 +236,7 @@ Result<SendReport> ResetFlow::SendLinks(const ldap::Account& account, std::strin
   ResetMailComposer composer(*deps_.config, *deps_.templates, catalog, language);
   const auto lifetime =
       std::chrono::duration_cast<std::chrono::seconds>(deps_.config->token.lifetime);
-  const std::string state_digest =
-      deps_.signer->StateDigest(account.id, account.password_state);
+  const std::string state_digest = deps_.signer->StateDigest(account.id, account.password_state);
   auto tracker = std::make_shared<RoundTracker>(*deps_.directory, account, *round);
   RecipientLimit* recipients = deps_.recipients;
   for (const auto& [address, recipient, id] : admitted) {

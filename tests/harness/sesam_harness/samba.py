@@ -63,7 +63,12 @@ NAME@school.test; mail; otherMailbox):
   dis.abled     disabled (userAccountControl 0x202); mail and otherMailbox
   ex.pired      accountExpires 2020-01-01; mail and otherMailbox
   lock.ed       locked out (lockoutTime set); lock.ed@school.test
+  lock.kept     locked out as well (for unlock_on_reset = no)
   young.user    under the PSO "young" (minimum age 1 day); young@school.test
+Under OU=Staff (SESAM_TEST_SAMBA_STAFF; the service account may reset there but
+not write lockoutTime):
+  staff.locked  locked out; staff.locked@school.test
+Under OU=Pupils again:
   pw.ad pw.short pw.history pw.race pw.cli pw.unlock pw.web pw.change pw.login
                 accounts tests change passwords of; pw.<x>@school.test
 """
@@ -84,6 +89,7 @@ REALM = "SCHOOL.TEST"
 DOMAIN = "SCHOOL"
 BASE = "DC=SCHOOL,DC=TEST"
 PEOPLE = "OU=Pupils," + BASE
+STAFF = "OU=Staff," + BASE
 BIND_DN = "CN=sesam,OU=Services," + BASE
 ADMIN_DN = "CN=Administrator,CN=Users," + BASE
 ADMIN_PASSWORD = "Adm1n-Secret-For-Tests"
@@ -98,10 +104,14 @@ PROVISION = ["samba-tool", "domain", "provision", "--realm=" + REALM, "--domain=
              "--option=vfs objects=dfs_samba4 acl_xattr xattr_tdb"]
 # Appended to [global] of each copy: our logs, our certificate, only the
 # services Sesam and the login tests use (LDAP, CLDAP, Kerberos + kpasswd).
+# "old password allowed period" is 60 minutes by default: the old password
+# then still works for simple binds (and NTLM) an hour after a reset, which
+# a school does not want after a reset either (docs/directories.md).
 GLOBAL_EXTRA = """\
 \tlog file = {d}/log.samba
 \tlog level = 1
 \tserver services = ldap, cldap, kdc
+\told password allowed period = 0
 \ttls enabled = yes
 \ttls keyfile = {tls}/server.key
 \ttls certfile = {tls}/server.crt
@@ -345,6 +355,7 @@ class Samba:
             "SESAM_TEST_CONFIG": self.config,
             "SESAM_TEST_SAMBA_SMB_CONF": self.smb_conf,
             "SESAM_TEST_SAMBA_SAM_LDB": os.path.join(self.dc, "private", "sam.ldb"),
+            "SESAM_TEST_SAMBA_STAFF": STAFF,
             "SESAM_TEST_SAMBA_REALM": REALM,
             "SESAM_TEST_SAMBA_DOMAIN": DOMAIN,
             "SESAM_TEST_KRB5_CONFIG": self.krb5_conf,

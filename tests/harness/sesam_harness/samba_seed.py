@@ -30,6 +30,7 @@ from samba.samdb import SamDB  # noqa: E402
 
 BASE = "DC=SCHOOL,DC=TEST"
 PUPILS = "OU=Pupils," + BASE
+STAFF = "OU=Staff," + BASE
 SERVICES = "OU=Services," + BASE
 BIND_DN = "CN=sesam,OU=Services," + BASE
 
@@ -52,6 +53,10 @@ ACCOUNTS = [
     ("ex.pired", "Ex", "Pired", "ex.pired@school.test", ["ouders.pired@example.test"],
      {"accountExpires": str((1577836800 + 11644473600) * 10**7)}),
     ("lock.ed", "Lock", "Ed", "lock.ed@school.test", [], {"locked": True}),
+    ("lock.kept", "Lock", "Kept", "lock.kept@school.test", [], {"locked": True}),
+    # Under OU=Staff the service account may reset but not unlock.
+    ("staff.locked", "Staff", "Locked", "staff.locked@school.test", [],
+     {"locked": True, "ou": "OU=Staff"}),
     ("young.user", "Young", "User", "young@school.test", [], {}),
 ] + [("pw." + n, "Pw", n.capitalize(), "pw.%s@school.test" % n, [], {})
      for n in ("ad", "short", "history", "race", "cli", "unlock", "web", "change", "login")]
@@ -85,14 +90,14 @@ def main():
          "--reset-account-lockout-after=1"])
 
     db = SamDB(url=sam, session_info=system_session(), lp=lp)
-    for ou in (PUPILS, SERVICES):
+    for ou in (PUPILS, STAFF, SERVICES):
         db.add({"dn": ou, "objectClass": "organizationalUnit"})
     db.newuser("sesam", bind_password, userou="OU=Services", givenname="Sesam",
                surname="Service", setpassword=True)
     for name, given, sn, mail, other, extra in ACCOUNTS:
-        db.newuser(name, user_password, userou="OU=Pupils", givenname=given, surname=sn,
-                   mailaddress=mail, setpassword=True)
-        dn = db.search(PUPILS, expression="(sAMAccountName=%s)" % name, attrs=[])[0].dn
+        db.newuser(name, user_password, userou=extra.get("ou", "OU=Pupils"), givenname=given,
+                   surname=sn, mailaddress=mail, setpassword=True)
+        dn = db.search(BASE, expression="(sAMAccountName=%s)" % name, attrs=[])[0].dn
         message = ldb.Message(dn)
         if other:
             message["otherMailbox"] = ldb.MessageElement(other, ldb.FLAG_MOD_REPLACE,
@@ -121,6 +126,9 @@ def main():
             .format(reset=RESET_PASSWORD, lockout=LOCKOUT_TIME, user=USER_CLASS, sid=sid))
     run(["samba-tool", "dsacl", "set", "-H", sam, "-s", smb_conf, "--objectdn=" + PUPILS,
          "--sddl=" + sddl])
+    # OU=Staff: reset only, no unlock (the unlock refusal test).
+    run(["samba-tool", "dsacl", "set", "-H", sam, "-s", smb_conf, "--objectdn=" + STAFF,
+         "--sddl=(OA;CIIO;CR;%s;%s;%s)" % (RESET_PASSWORD, USER_CLASS, sid)])
 
 
 if __name__ == "__main__":

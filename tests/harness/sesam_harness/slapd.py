@@ -61,6 +61,15 @@ Fixture accounts under ou=people (uid: given name / own mail / co-account mail):
   young.user    under the cn=young policy (pwdMinAge 3600)
 Every account has objectClass inetOrgPerson, posixAccount, shadowAccount and
 sesamAccount, and the password SESAM_TEST_LDAP_USER_PASSWORD.
+
+Slapd(workdir, schema=False): slapd as Debian ships it, without schemas/sesam.ldif
+(issue 11): the accounts lack objectClass sesamAccount, their co-account
+addresses are in otherMailbox (objectClass extensibleObject, configured as
+coaccount_mail_attributes), each has a pwdChangedTime, and the service account
+writes only userPassword and shadowLastChange. SESAM_TEST_LDAP_SCHEMA is "0".
+Slapd(workdir, schema=False, readable_passwords=False): besides, the service
+account may write userPassword but not read or search it (the password state
+then comes from pwdChangedTime).
 """
 
 import base64
@@ -127,7 +136,7 @@ def ldif_line(attribute, value):
     return "%s:: %s" % (attribute, base64.b64encode(value.encode()).decode())
 
 
-def accounts_ldif(people=None):
+def accounts_ldif(people=None, schema=True):
     """The base entries, the service account, the policies and the accounts:
     the fixture below, or `people` (LDIF text of entries under ou=people)."""
     entries = [textwrap.dedent("""\
@@ -181,7 +190,8 @@ def accounts_ldif(people=None):
     for number, (uid, rdn, cn, given, sn, own, co, extra) in enumerate(ACCOUNTS):
         dn = (rdn or "uid=" + uid) + "," + PEOPLE
         lines = [ldif_line("dn", dn), "objectClass: inetOrgPerson", "objectClass: posixAccount",
-                 "objectClass: shadowAccount", "objectClass: sesamAccount",
+                 "objectClass: shadowAccount",
+                 "objectClass: sesamAccount" if schema else "objectClass: extensibleObject",
                  ldif_line("uid", uid), ldif_line("cn", cn), ldif_line("givenName", given),
                  ldif_line("sn", sn), ldif_line("displayName", cn),
                  "uidNumber: %d" % (10000 + number), "gidNumber: 10000",
@@ -190,21 +200,41 @@ def accounts_ldif(people=None):
         if rdn:
             lines.append(ldif_line(rdn.split("=", 1)[0], rdn.split("=", 1)[1]))
         lines += [ldif_line("mail", m) for m in own]
-        lines += [ldif_line("sesamCoAccountMail", m) for m in co]
+        lines += [ldif_line("sesamCoAccountMail" if schema else "otherMailbox", m) for m in co]
+        if not schema:
+            lines.append("pwdChangedTime: 20260101000000Z")
         lines += extra
         entries.append("\n".join(dict.fromkeys(lines)) + "\n")
     return "\n".join(entries)
 
 
-def config_ldif(workdir, argon2):
+def access_rules(schema, readable_passwords):
+    """The olcAccess lines: the service account reads the accounts and writes
+    only what Sesam writes (and, without readable_passwords, cannot read or
+    search userPassword)."""
+    svc = 'dn.exact="%s"' % BIND_DN
+    password_right = "write" if readable_passwords else "=w"
+    rules = ["to attrs=userPassword by %s %s by self write by anonymous auth by * none"
+             % (svc, password_right)]
+    if schema:
+        rules += ["to attrs=shadowLastChange,sesamResetRounds,sesamPasswordClaim "
+                  "by %s write by self read by * none" % svc,
+                  "to attrs=objectClass val=sesamAccount by %s write by * break" % svc]
+    else:
+        rules += ["to attrs=shadowLastChange by %s write by self read by * none" % svc]
+    rules.append("to * by %s read by self read by anonymous auth by * none" % svc)
+    return "\n".join("olcAccess: {%d}%s" % (number, rule) for number, rule in enumerate(rules))
+
+
+def config_ldif(workdir, argon2, schema=True, readable_passwords=True):
     schemas = [os.path.join(SYSTEM_SCHEMA_DIR, name + ".ldif")
                for name in ("core", "cosine", "inetorgperson", "nis")]
-    schemas.append(os.path.join(SCHEMA_DIR, "sesam.ldif"))
+    if schema:
+        schemas.append(os.path.join(SCHEMA_DIR, "sesam.ldif"))
     includes = "\n\n".join("include: file://" + path for path in schemas)
     modules = "olcModuleLoad: back_mdb\nolcModuleLoad: ppolicy"
     if argon2:
         modules += "\nolcModuleLoad: argon2"
-    svc = 'dn.exact="%s"' % BIND_DN
     return textwrap.dedent("""\
         dn: cn=config
         objectClass: olcGlobal
@@ -250,10 +280,7 @@ def config_ldif(workdir, argon2):
         olcDbIndex: objectClass eq
         olcDbIndex: uid eq
         olcDbIndex: entryUUID eq
-        olcAccess: {{0}}to attrs=userPassword by {svc} write by self write by anonymous auth by * none
-        olcAccess: {{1}}to attrs=shadowLastChange,sesamResetRounds,sesamPasswordClaim by {svc} write by self read by * none
-        olcAccess: {{2}}to attrs=objectClass val=sesamAccount by {svc} write by * break
-        olcAccess: {{3}}to * by {svc} read by self read by anonymous auth by * none
+        {access}
 
         dn: olcOverlay={{0}}ppolicy,olcDatabase={{1}}mdb,cn=config
         objectClass: olcOverlayConfig
@@ -262,7 +289,8 @@ def config_ldif(workdir, argon2):
         olcPPolicyDefault: cn=default,ou=policies,{s}
         """).format(w=workdir, mods=MODULE_DIR, modules=modules,
                     includes=includes, s=SUFFIX, admin=ADMIN_DN,
-                    admin_pw=ADMIN_PASSWORD, svc=svc, uid=os.getuid(), bind=BIND_DN)
+                    admin_pw=ADMIN_PASSWORD, uid=os.getuid(), bind=BIND_DN,
+                    access=access_rules(schema, readable_passwords))
 
 
 def make_certificate(directory):
@@ -318,11 +346,14 @@ esac
 
 
 class Slapd:
-    def __init__(self, workdir, people=None):
+    def __init__(self, workdir, people=None, schema=True, readable_passwords=True):
         """`people`: LDIF text of the accounts to load instead of the fixture
-        (the demo school, packaging/demo/school.ldif)."""
+        (the demo school, packaging/demo/school.ldif). `schema`,
+        `readable_passwords`: see the module's description."""
         self.workdir = os.path.join(workdir, "slapd")
         self.people = people
+        self.schema = schema
+        self.readable_passwords = readable_passwords
         self.port = None
 
     def __enter__(self):
@@ -335,9 +366,9 @@ class Slapd:
         self.ca_file = make_certificate(os.path.join(w, "tls"))
         self.argon2 = argon2
         with open(os.path.join(w, "config.ldif"), "w") as f:
-            f.write(config_ldif(w, argon2))
+            f.write(config_ldif(w, argon2, self.schema, self.readable_passwords))
         with open(os.path.join(w, "accounts.ldif"), "w") as f:
-            f.write(accounts_ldif(self.people))
+            f.write(accounts_ldif(self.people, self.schema))
         for args in (["-n0", "-F", w + "/slapd.d", "-l", w + "/config.ldif"],
                      ["-n1", "-F", w + "/slapd.d", "-l", w + "/accounts.ldif"]):
             result = subprocess.run([SLAPADD, "-q"] + args, capture_output=True, text=True)
@@ -366,13 +397,14 @@ class Slapd:
                 user_filter = (&(objectClass=inetOrgPerson)(uid={{username}}))
                 name_attribute = givenName
                 mail_attributes = mail
-                coaccount_mail_attributes = sesamCoAccountMail
+                coaccount_mail_attributes = {coaccount}
                 password_mode = exop
                 network_timeout = 2s
                 timeout = 3s
                 pool_size = 4
                 """).format(port=self.port, bind=BIND_DN, pwfile=self.password_file,
-                            people=PEOPLE))
+                            people=PEOPLE,
+                            coaccount="sesamCoAccountMail" if self.schema else "otherMailbox"))
         subprocess.run([self.control, "start"], check=True, timeout=60)
         return self
 
@@ -400,4 +432,5 @@ class Slapd:
             "SESAM_TEST_LDAP_CA_FILE": self.ca_file,
             "SESAM_TEST_LDAP_ARGON2": "1" if self.argon2 else "0",
             "SESAM_TEST_CONFIG": self.config,
+            "SESAM_TEST_LDAP_SCHEMA": "1" if self.schema else "0",
         }

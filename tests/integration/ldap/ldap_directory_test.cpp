@@ -197,6 +197,21 @@ TEST(LdapDirectory, FindsAnAccountWithItsAddresses) {
   CHECK_TRUE(directory->Ping().ok());
 }
 
+TEST(LdapDirectory, ProfileFindsTheSchemaAndTheAssertionControl) {
+  auto directory = Make(Settings());
+  auto profile = directory->Profile();
+  CHECK_TRUE_TEXT(profile.ok(), profile.status().ToString().c_str());
+  STRCMP_EQUAL("OpenLDAP", profile->vendor.c_str());
+  STRCMP_EQUAL("entryUUID", profile->id_attribute.c_str());
+  STRCMP_EQUAL("userPassword", profile->state_source.c_str());
+  CHECK_TRUE(profile->sesam_schema);
+  CHECK_TRUE(profile->assertion_control);
+  // Asked for explicitly, the id attribute is the one configured.
+  auto settings = Settings();
+  settings.id_attribute = sesam::config::IdAttribute::kNsUniqueId;
+  STRCMP_EQUAL("nsUniqueId", Make(settings)->Profile()->id_attribute.c_str());
+}
+
 TEST(LdapDirectory, CountsCoAccountsDeduplicatedAndStripsSmtpPrefixes) {
   auto directory = Make(Settings());
   CheckList(V({"ouders.peeters@example.test"}),

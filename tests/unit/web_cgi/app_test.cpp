@@ -540,6 +540,26 @@ TEST(App, BrokenStateStoreSendsNoMailButAnswersTheSame) {
   LONGS_EQUAL(1, stack->directory.rounds("jan.selle"));  // and no round burnt
 }
 
+// An account whose id cannot be read (e.g. AD without objectGUID access):
+// no link, no round, no recipient counted, and one admin line naming the
+// attribute.
+TEST(App, AccountWithoutAnIdGetsNoLinkAndCostsNoRound) {
+  ldap::Account anon;
+  anon.dn = "uid=zonder.id,ou=people,dc=school,dc=be";
+  anon.username = "zonder.id";
+  anon.own_addresses = {"zonder.id@school.be"};
+  stack->directory.Add(anon, "Oud-Wachtwoord-3");
+  ldap::ServerProfile profile;
+  profile.id_attribute = "objectGUID";
+  stack->directory.SetProfile(profile);
+  StderrCapture log;
+  stack->Forgot("zonder.id", "zonder.id@school.be");
+  CHECK_TRUE(stack->mailer.Take().empty());
+  LONGS_EQUAL(0, stack->directory.rounds("zonder.id"));
+  CHECK_TRUE(stack->store.Keys().empty());
+  LONGS_EQUAL(1, CountOf(log.Text(), "no readable objectGUID"));
+}
+
 // The helpdesk's override ignores account_limit; its round is still recorded.
 TEST(App, HelpdeskIgnoresTheAccountLimit) {
   stack->config.web.account_limit = {1, std::chrono::hours(1)};

@@ -55,8 +55,10 @@
 //   state works until it expires or the password changes).
 // - Disabled accounts: ppolicy's permanent lock (pwdAccountLockedTime
 //   000001010000Z), 389-ds nsAccountLock TRUE, and Active Directory's
-//   userAccountControl bit 0x2 (ACCOUNTDISABLE). A temporary lockout after
-//   mistyped passwords is not "disabled": a reset may well be the way out.
+//   userAccountControl bit 0x2 (ACCOUNTDISABLE) or an accountExpires in the
+//   past. A temporary lockout after mistyped passwords is not "disabled": a
+//   reset may well be the way out (and in ad mode, with unlock_on_reset, the
+//   reset writes lockoutTime 0: src/active_directory.h).
 // - Connections: a pool of pool_size bound sessions (see src/session.h):
 //   reused across calls, dropped on a transport error (with the idle ones to
 //   the same server), a call whose first request met a dead pooled
@@ -129,6 +131,19 @@ struct ServerProfile {
 
 // Status::reason() of FindAccount's NotFound when several entries match.
 inline constexpr std::string_view kReasonSeveralAccounts = "ldap.several_accounts";
+// Status reasons of a password the directory's own rules refuse
+// (FailedPrecondition from SetPassword): ppolicy's errors (OpenLDAP, 389-ds)
+// and Active Directory's 0000052D refusals map to these.
+inline constexpr std::string_view kReasonPolicyInHistory = "ppolicy.in_history";
+inline constexpr std::string_view kReasonPolicyTooShort = "ppolicy.too_short";
+inline constexpr std::string_view kReasonPolicyQuality = "ppolicy.insufficient_quality";
+inline constexpr std::string_view kReasonPolicyTooYoung = "ppolicy.too_young";
+// AD's complexity rule: three of capitals, small letters, digits and other
+// characters, and not the account's name.
+inline constexpr std::string_view kReasonPolicyComplexity = "ppolicy.complexity";
+// AD refused without naming the rule (Windows does not say which).
+inline constexpr std::string_view kReasonPolicyDirectoryRules = "ppolicy.directory_rules";
+inline constexpr std::string_view kReasonPolicyOther = "ppolicy.other";
 
 class Directory {
  public:
@@ -166,7 +181,9 @@ class Directory {
   // FailedPrecondition with reason "password_state_changed".
   // A refusal by the server's password policy -> FailedPrecondition with
   // reason "ppolicy.in_history", "ppolicy.too_short",
-  // "ppolicy.insufficient_quality", "ppolicy.too_young" or "ppolicy.other".
+  // "ppolicy.insufficient_quality", "ppolicy.too_young" or "ppolicy.other";
+  // Active Directory also "ppolicy.complexity" and "ppolicy.directory_rules"
+  // (the kReasonPolicy* constants above).
   // When the directory fails (Unavailable or DeadlineExceeded), the reason
   // says what became of the password:
   // - OK: the write's answer was lost, but reading back proved the new
