@@ -55,6 +55,32 @@ std::string Message(std::string_view operation, std::string_view what,
   return message;
 }
 
+bool Contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+// 389-ds's own words for its password-policy refusals (its pw.c), for what
+// its response control leaves out: it sends no control when a modify sets
+// the current password again ("password in history"), and its control says
+// insufficientPasswordQuality for the minimum length too. Its Password Modify
+// exop says only "Failed to update password" and is left as it is.
+std::optional<std::string_view> ReasonFromDiagnostic(std::string_view diagnostic,
+                                                     std::optional<PpolicyError> error) {
+  const bool quality = !error || *error == PpolicyError::kInsufficientPasswordQuality;
+  if (quality && Contains(diagnostic, "invalid password syntax - password must be at least") &&
+      Contains(diagnostic, "characters long")) {
+    return PpolicyReason(PpolicyError::kPasswordTooShort);
+  }
+  if (error) return std::nullopt;
+  if (Contains(diagnostic, "password in history")) {
+    return PpolicyReason(PpolicyError::kPasswordInHistory);
+  }
+  if (Contains(diagnostic, "within password minimum age")) {
+    return PpolicyReason(PpolicyError::kPasswordTooYoung);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<PpolicyResponse> DecodePpolicyResponse(std::string_view ber) {
@@ -108,10 +134,14 @@ std::string_view PpolicyReason(PpolicyError error) {
 
 Status MapResult(int code, std::string_view operation, std::string_view diagnostic,
                  const std::optional<PpolicyResponse>& ppolicy) {
-  if (ppolicy && ppolicy->error) {
+  const std::optional<PpolicyError> error = ppolicy ? ppolicy->error : std::nullopt;
+  std::optional<std::string_view> reason;
+  if (code == LDAP_CONSTRAINT_VIOLATION) reason = ReasonFromDiagnostic(diagnostic, error);
+  if (!reason && error) reason = PpolicyReason(*error);
+  if (reason) {
     return Status(StatusCode::kFailedPrecondition,
                   Message(operation, "refused by the password policy", diagnostic),
-                  std::string(PpolicyReason(*ppolicy->error)));
+                  std::string(*reason));
   }
   if (IsAdPasswordRefusal(code, diagnostic)) {
     return Status(StatusCode::kFailedPrecondition,

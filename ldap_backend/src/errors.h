@@ -43,6 +43,10 @@ std::string_view PpolicyReason(PpolicyError error);
 // Maps an LDAP result code to a Status. `diagnostic` is the server's text
 // (kept in the message); `ppolicy` the decoded response control if any: a
 // ppolicy error always wins and yields FailedPrecondition with its reason.
+// A constraint violation with 389-ds's words for a refusal gets the reason
+// they name where the control is missing or says less ("password in
+// history", "within password minimum age", "must be at least N characters
+// long": too_short rather than the control's insufficient_quality).
 // LDAP_SUCCESS -> OK.
 Status MapResult(int code, std::string_view operation, std::string_view diagnostic,
                  const std::optional<PpolicyResponse>& ppolicy = std::nullopt);

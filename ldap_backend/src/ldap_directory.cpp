@@ -314,19 +314,25 @@ class LdapDirectory final : public Directory {
   }
 
   // The password-state stamp per the profile's source (see directory.h).
+  static bool StateFromTime(const ServerProfile& profile) {
+    return profile.state_source == "pwdChangedTime" || profile.state_source == "pwdUpdateTime";
+  }
+
   static std::string StateOf(const Entry& entry, const ServerProfile& profile) {
-    if (profile.state_source == "pwdChangedTime") {
-      return internal::PasswordState({"pwdChangedTime:" + entry.First("pwdChangedTime")}, "");
+    if (StateFromTime(profile)) {
+      const std::string& time = profile.state_source;
+      return internal::PasswordState({time + ":" + entry.First(time)}, "");
     }
     return internal::PasswordState(entry.Values("userPassword"), entry.First("pwdLastSet"));
   }
 
   // The filter that holds exactly while the state source is unchanged.
   static std::string StateAssertion(const Entry& entry, const ServerProfile& profile) {
-    if (profile.state_source == "pwdChangedTime") {
-      const std::string changed = entry.First("pwdChangedTime");
-      if (changed.empty()) return "(!(pwdChangedTime=*))";
-      return "(pwdChangedTime=" + internal::EscapeFilterValue(changed) + ")";
+    if (StateFromTime(profile)) {
+      const std::string& time = profile.state_source;
+      const std::string changed = entry.First(time);
+      if (changed.empty()) return "(!(" + time + "=*))";
+      return "(" + time + "=" + internal::EscapeFilterValue(changed) + ")";
     }
     return PasswordAssertion(entry.Values("userPassword"));
   }
@@ -802,8 +808,8 @@ std::vector<std::string> internal::AccountAttributes(const config::LdapSection& 
       "sesamResetRounds", "sesamPasswordClaim",
       // Operational or optional: asked for by name. Every id attribute and
       // state source any profile may use: a server ignores those it lacks.
-      "entryUUID", "nsUniqueId", "objectGUID", "pwdChangedTime", "pwdAccountLockedTime",
-      "nsAccountLock", "userAccountControl"};
+      "entryUUID", "nsUniqueId", "objectGUID", "pwdChangedTime", "pwdUpdateTime",
+      "pwdAccountLockedTime", "nsAccountLock", "userAccountControl"};
   attributes.insert(attributes.end(), std::begin(internal::kAdAttributes),
                     std::end(internal::kAdAttributes));
   for (const auto* list :

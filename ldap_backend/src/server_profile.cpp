@@ -139,7 +139,12 @@ Result<ServerProfile> DetectProfile(Session& session, const config::LdapSection&
       std::vector<Entry> readable,
       session.Search(settings.base, scope, "(&" + any_user + "(userPassword=*))", {"1.1"}, 1));
   profile.state_source = "userPassword";
-  if (readable.empty()) {
+  if (readable.empty() && profile.vendor == kVendor389) {
+    // 389-ds keeps no pwdChangedTime: with passwordTrackUpdateTime on it
+    // stamps pwdUpdateTime at each password change (none before the first,
+    // so a search could not find it on a fresh directory).
+    profile.state_source = "pwdUpdateTime";
+  } else if (readable.empty()) {
     SESAM_ASSIGN_OR_RETURN(
         std::vector<Entry> changed,
         session.Search(settings.base, scope, "(&" + any_user + "(pwdChangedTime=*))", {"1.1"}, 1));

@@ -27,8 +27,9 @@ Directory content (the same people as slapd.py, under ou=people):
   inetOrgPerson + posixAccount + shadowAccount + mailRecipient. Co-account
   addresses are in `mailAlternateAddress` (objectClass mailRecipient, in 389's
   stock schema 50ns-mail.ldif), since 389 runs without sesamCoAccountMail.
-  Differences, each 389 as it comes: young.user is there without slapd's
-  cn=young policy; émile.lefèvre is left out (the stock "7-bit check" plugin
+  young.user is under its own fine-grained policy, as slapd's cn=young:
+  passwordMinAge 3600 (YOUNG_POLICY, pwdpolicysubentry; nsslapd-pwpolicy-local on).
+  Differences, each 389 as it comes: émile.lefèvre is left out (the stock "7-bit check" plugin
   refuses non-ASCII uid, mail and userPassword values); noor.jacobs's
   co-account repeated in another case is stored once (mailAlternateAddress
   compares without case, 389 refuses the second value).
@@ -92,6 +93,8 @@ ADMIN_DN = "cn=Directory Manager"
 ADMIN_PASSWORD = "admin-secret-for-tests"
 COACCOUNT_ATTRIBUTE = "mailAlternateAddress"
 DISABLED_USER = "disabled.user"
+# 389's fine-grained policy for young.user (slapd.py's cn=young): a minimum age.
+YOUNG_POLICY = "cn=young,cn=nsPwPolicyContainer," + PEOPLE
 DSCREATE = "/usr/sbin/dscreate"
 DSCTL = "/usr/sbin/dsctl"
 NS_SLAPD = "/usr/sbin/ns-slapd"
@@ -297,8 +300,9 @@ def people_ldif():
         # refuses noor.jacobs's second MAMA.jacobs@..., so it is stored once.
         co = [m for i, m in enumerate(co) if m.lower() not in [c.lower() for c in co[:i]]]
         lines += [ldif_line(COACCOUNT_ATTRIBUTE, m) for m in co]
-        # slapd's per-account policies (pwdPolicySubentry) are OpenLDAP's own.
-        lines += [line for line in extra if not line.startswith("pwdPolicySubentry")]
+        # slapd's per-account policy (cn=young) becomes 389's fine-grained one.
+        lines += ["pwdpolicysubentry: " + YOUNG_POLICY if line.startswith("pwdPolicySubentry")
+                  else line for line in extra]
         entries.append("\n".join(dict.fromkeys(lines)) + "\n")
     return "\n".join(entries)
 
@@ -315,6 +319,24 @@ def seed_ldif():
         aci: (targetattr="userPassword")(version 3.0; acl "sesam resets passwords"; allow (write) {svc};)
         aci: (targetattr="userPassword")(version 3.0; acl "users change their own password"; allow (write) userdn="ldap:///self";)
 
+        dn: cn=nsPwPolicyContainer,ou=people,{s}
+        objectClass: top
+        objectClass: nsContainer
+        cn: nsPwPolicyContainer
+
+        dn: {young}
+        objectClass: top
+        objectClass: ldapsubentry
+        objectClass: passwordpolicy
+        cn: young
+        passwordChange: on
+        passwordCheckSyntax: on
+        passwordMinLength: 8
+        passwordHistory: on
+        passwordInHistory: 5
+        passwordMinAge: 3600
+        passwordTrackUpdateTime: on
+
         dn: ou=services,{s}
         objectClass: top
         objectClass: organizationalUnit
@@ -326,7 +348,8 @@ def seed_ldif():
         objectClass: simpleSecurityObject
         cn: sesam
         userPassword: {bind_pw}
-        """).format(s=SUFFIX, read=read, svc=svc, bind=BIND_DN, bind_pw=BIND_PASSWORD)
+        """).format(s=SUFFIX, read=read, svc=svc, bind=BIND_DN, bind_pw=BIND_PASSWORD,
+                   young=YOUNG_POLICY)
     return base + "\n" + people_ldif()
 
 
@@ -338,6 +361,9 @@ CN_CONFIG = {
     "passwordHistory": "on",
     "passwordInHistory": "5",
     "passwordTrackUpdateTime": "on",
+    "nsslapd-pwpolicy-local": "on",  # young.user's own policy
+    # The access log as it happens, for tests that read it (notes=U: unindexed).
+    "nsslapd-accesslog-logbuffering": "off",
 }
 
 
@@ -385,7 +411,10 @@ def _leftovers(name):
 class Ds389:
     def __init__(self, workdir):
         self.workdir = os.path.join(workdir, "ds389")
-        self.name = "sesamtest" + secrets.token_hex(4)
+        # Digits only: lib389 2.3's remove strips every "db" from the database
+        # path to find the instance's /var/lib directory, so a name holding
+        # "db" (as hex may) leaves that directory behind.
+        self.name = "sesamtest%010d" % secrets.randbelow(10**10)
         self.created = False
         self.timings = {}
 

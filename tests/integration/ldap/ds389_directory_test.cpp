@@ -7,6 +7,9 @@
 #include <ldap.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,8 +51,27 @@ sesam::config::LdapSection Settings() {
   return s;
 }
 
+// The host's state store and token key, as sesam-fcgi opens them: without the
+// Sesam schema, 389 cannot hold Sesam's write claims, so password writes are
+// serialised in the store (one per test binary run, in the harness's temp dir).
+sesam::ldap::HostState Host() {
+  const std::string dir = Env("SESAM_TEST_WORKDIR") + "/ds389-test-host";
+  sesam::config::Config config = sesam::config::DefaultConfig();
+  config.web.state_dir = dir + "/state";
+  config.token.key_file = dir + "/token.key";
+  if (!std::filesystem::exists(config.token.key_file)) {
+    std::filesystem::create_directories(config.web.state_dir);
+    std::ofstream(config.token.key_file) << "0123456789abcdef0123456789abcdef";
+    std::filesystem::permissions(config.token.key_file, std::filesystem::perms::owner_read |
+                                                            std::filesystem::perms::owner_write);
+  }
+  sesam::ldap::HostState host = sesam::ldap::OpenHostState(config);
+  CHECK_TRUE_TEXT(host.store != nullptr, host.store_error.ToString().c_str());
+  return host;
+}
+
 std::unique_ptr<Directory> Make(const sesam::config::LdapSection& settings) {
-  auto directory = sesam::ldap::MakeLdapDirectory(settings);
+  auto directory = sesam::ldap::MakeLdapDirectory(settings, Host());
   CHECK_TRUE_TEXT(directory.ok(), directory.status().ToString().c_str());
   return std::move(*directory);
 }
@@ -163,15 +185,32 @@ TEST(Ds389Directory, FindsAnAccountWithCoAccountsFromAStandardAttribute) {
               static_cast<int>(directory->FindAccount("*").status().code()));
 }
 
-TEST(Ds389Directory, TheIdRoundTrips) {
+// id_attribute = auto picks 389's nsUniqueId (entryUUID is there too, from
+// 389's plugin); the link's lookup by it finds the same entry.
+TEST(Ds389Directory, TheIdIsNsUniqueIdAndRoundTrips) {
   auto directory = Make(Settings());
   const Account jan = Find(*directory, "jan.selle");
-  CHECK_FALSE(jan.id.empty());
+  const auto profile = directory->Profile();
+  CHECK_TRUE_TEXT(profile.ok(), profile.status().ToString().c_str());
+  STRCMP_EQUAL("389 Directory Server", profile->vendor.c_str());
+  STRCMP_EQUAL("nsUniqueId", profile->id_attribute.c_str());
+  CHECK_FALSE(profile->sesam_schema);
+  // The service account cannot read userPassword; 389 has no pwdChangedTime.
+  STRCMP_EQUAL("pwdUpdateTime", profile->state_source.c_str());
+  STRCMP_EQUAL(Joined(Read(jan.dn, "nsUniqueId")).c_str(), (jan.id + ";").c_str());
   auto by_id = directory->FindAccountById(jan.id);
   CHECK_TRUE_TEXT(by_id.ok(), by_id.status().ToString().c_str());
   STRCMP_EQUAL(jan.dn.c_str(), by_id->dn.c_str());
   LONGS_EQUAL(static_cast<int>(StatusCode::kNotFound),
               static_cast<int>(directory->FindAccountById("*").status().code()));
+  LONGS_EQUAL(
+      static_cast<int>(StatusCode::kNotFound),
+      static_cast<int>(
+          directory->FindAccountById("00000000-00000000-00000000-00000000").status().code()));
+  // Another account's entryUUID is no nsUniqueId.
+  LONGS_EQUAL(static_cast<int>(StatusCode::kNotFound),
+              static_cast<int>(
+                  directory->FindAccountById(Read(jan.dn, "entryUUID").at(0)).status().code()));
 }
 
 // 389's own account lock: nsAccountLock TRUE (dsidm account lock) disables;
@@ -207,4 +246,123 @@ TEST(Ds389Directory, TheServiceAccountHasLeastRights) {
               Modify(jan, LDAP_MOD_REPLACE, "nsAccountLock", "false", service));
   LONGS_EQUAL(LDAP_INSUFFICIENT_ACCESS,
               Modify(jan, LDAP_MOD_ADD, "description", "Sesam was here", service));
+}
+
+// The link lookup (FindAccountById) and FindAccount are indexed searches on a
+// stock 389: its access log marks an unindexed search notes=U or notes=A on
+// the operation's RESULT line. (Detecting the server's profile, once per
+// process, asks for (userPassword=*), which 389 does not index: a search
+// bounded to one entry, not counted here.)
+TEST(Ds389Directory, LookupsAreIndexed) {
+  auto directory = Make(Settings());
+  CHECK_TRUE(directory->Profile().ok());
+  const Account jan = Find(*directory, "jan.selle");
+  CHECK_TRUE(directory->FindAccountById(jan.id).ok());
+  CHECK_TRUE(directory->FindAccount("nobody.here").status().code() == StatusCode::kNotFound);
+  const std::string log = "/var/log/dirsrv/slapd-" + Env("SESAM_TEST_DS389_INSTANCE") + "/access";
+  std::ifstream file(log);
+  CHECK_TRUE_TEXT(file.good(), log.c_str());
+  std::map<std::string, std::string> filters;  // "conn=N op=M" -> its search filter
+  int lookups = 0;
+  for (std::string line; std::getline(file, line);) {
+    const std::size_t conn = line.find("conn=");
+    const std::size_t verb = line.find(' ', line.find(" op=", conn) + 1);
+    if (conn == std::string::npos || verb == std::string::npos) continue;
+    const std::string op = line.substr(conn, verb - conn);
+    if (line.compare(verb, 6, " SRCH ") == 0) {
+      filters[op] = line.substr(line.find("filter="));
+      if (filters[op].find("uid=jan.selle") != std::string::npos ||
+          filters[op].find("uid=nobody.here") != std::string::npos ||
+          filters[op].find("nsUniqueId=" + jan.id) != std::string::npos) {
+        ++lookups;
+      }
+    } else if (line.find("notes=U") != std::string::npos ||
+               line.find("notes=A") != std::string::npos) {
+      const std::string& filter = filters[op];
+      CHECK_TEXT(filter.find("userPassword=*") != std::string::npos,
+                 ("unindexed: " + filter).c_str());
+    }
+  }
+  CHECK_TRUE(lookups >= 3);  // the log holds the lookups it is meant to judge
+}
+
+// The Password Modify exop over StartTLS: 389 hashes and applies its policy;
+// the new password binds, the old one no longer does, and the same reset
+// (the old password state) cannot be used twice.
+TEST(Ds389Directory, ExopChangesThePasswordOnce) {
+  auto directory = Make(Settings());
+  const Account before = Find(*directory, "pw.exop");
+  const auto status =
+      directory->SetPassword(before, SecretString("Nieuw-Wachtwoord-389!"), before.password_state);
+  CHECK_TRUE_TEXT(status.ok(), status.ToString().c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(before.dn, "Nieuw-Wachtwoord-389!"));
+  LONGS_EQUAL(LDAP_INVALID_CREDENTIALS, BindAs(before.dn, Env("SESAM_TEST_LDAP_USER_PASSWORD")));
+  const Account after = Find(*directory, "pw.exop");
+  CHECK_TRUE(after.password_state != before.password_state);
+  const auto again =
+      directory->SetPassword(after, SecretString("Nog-Eens-Anders-9"), before.password_state);
+  LONGS_EQUAL(static_cast<int>(StatusCode::kFailedPrecondition), static_cast<int>(again.code()));
+  STRCMP_EQUAL("password_state_changed", again.reason().c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(before.dn, "Nieuw-Wachtwoord-389!"));
+}
+
+// 389's refusals (cn=config: passwordCheckSyntax, passwordMinLength 8,
+// passwordInHistory 5) come back in the password policy response control,
+// which 389 encodes with long-form lengths; each has its ppolicy reason.
+TEST(Ds389Directory, PasswordPolicyRefusalsHaveTheirReasons) {
+  auto directory = Make(Settings());
+  Account account = Find(*directory, "pw.history");
+  CHECK_TRUE(
+      directory->SetPassword(account, SecretString("Tussen-Stap-42"), account.password_state).ok());
+  account = Find(*directory, "pw.history");
+  auto status = directory->SetPassword(account, SecretString(Env("SESAM_TEST_LDAP_USER_PASSWORD")),
+                                       account.password_state);
+  LONGS_EQUAL(static_cast<int>(StatusCode::kFailedPrecondition), static_cast<int>(status.code()));
+  STRCMP_EQUAL("ppolicy.in_history", status.reason().c_str());
+  // 389 answers insufficientPasswordQuality for every syntax check, the
+  // minimum length included.
+  status = directory->SetPassword(account, SecretString("Kort-1"), account.password_state);
+  STRCMP_EQUAL("ppolicy.insufficient_quality", status.reason().c_str());
+  // Fewer than passwordMinCategories (3) character classes.
+  status =
+      directory->SetPassword(account, SecretString("alleenkleineletters"), account.password_state);
+  STRCMP_EQUAL("ppolicy.insufficient_quality", status.reason().c_str());
+  // The current password again: 389 sends no control and, on the exop, no
+  // words that say why ("Failed to update password").
+  status = directory->SetPassword(account, SecretString("Tussen-Stap-42"), account.password_state);
+  STRCMP_EQUAL("ppolicy.other", status.reason().c_str());
+  // A refusal leaves the state usable: the same reset may try another password.
+  CHECK_TRUE(
+      directory->SetPassword(account, SecretString("Derde-Poging-77"), account.password_state)
+          .ok());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Derde-Poging-77"));
+}
+
+// Without TLS 389 refuses the exop ("Confidentiality required"): a
+// configuration error, reported as such, and nothing changes.
+TEST(Ds389Directory, ExopInClearIsRefused) {
+  auto settings = Settings();
+  settings.start_tls = false;
+  auto directory = Make(settings);
+  const Account account = Find(*directory, "pw.tls");
+  const auto status =
+      directory->SetPassword(account, SecretString("Zonder-Tls-Gezet-1"), account.password_state);
+  LONGS_EQUAL(static_cast<int>(StatusCode::kPermissionDenied), static_cast<int>(status.code()));
+  STRCMP_CONTAINS("Confidentiality required", status.message().c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, Env("SESAM_TEST_LDAP_USER_PASSWORD")));
+}
+
+// young.user's fine-grained policy (passwordMinAge 3600): a second change
+// within the hour is refused as too young, and the first password stays.
+TEST(Ds389Directory, TooYoungUnderAFineGrainedPolicy) {
+  auto directory = Make(Settings());
+  Account account = Find(*directory, "young.user");
+  CHECK_TRUE(
+      directory->SetPassword(account, SecretString("Eerste-Wijziging-1"), account.password_state)
+          .ok());
+  account = Find(*directory, "young.user");
+  const auto status =
+      directory->SetPassword(account, SecretString("Tweede-Wijziging-2"), account.password_state);
+  STRCMP_EQUAL("ppolicy.too_young", status.reason().c_str());
+  LONGS_EQUAL(LDAP_SUCCESS, BindAs(account.dn, "Eerste-Wijziging-1"));
 }

@@ -53,6 +53,41 @@ TEST(ResultMapping, APpolicyErrorWins) {
   STRCMP_EQUAL("ppolicy.in_history", status.reason().c_str());
 }
 
+// 389-ds's diagnostics, as it sent them to ldapmodify -e ppolicy (2.3.1).
+TEST(ResultMapping, Ds389DiagnosticsNameTheRefusal) {
+  PpolicyResponse quality;
+  quality.error = PpolicyError::kInsufficientPasswordQuality;
+  auto status =
+      MapResult(LDAP_CONSTRAINT_VIOLATION, "modify",
+                "invalid password syntax - password must be at least 8 characters long", quality);
+  STRCMP_EQUAL("ppolicy.too_short", status.reason().c_str());
+  LONGS_EQUAL(static_cast<int>(StatusCode::kFailedPrecondition), Code(status));
+  // The current password again: no control at all.
+  status = MapResult(LDAP_CONSTRAINT_VIOLATION, "modify", "password in history");
+  STRCMP_EQUAL("ppolicy.in_history", status.reason().c_str());
+  status = MapResult(LDAP_CONSTRAINT_VIOLATION, "modify", "within password minimum age");
+  STRCMP_EQUAL("ppolicy.too_young", status.reason().c_str());
+  // Other syntax checks stay insufficient quality; the control still wins
+  // over words that say otherwise.
+  status = MapResult(LDAP_CONSTRAINT_VIOLATION, "modify",
+                     "invalid password syntax - password must contain at least 3 character "
+                     "categories (valid categories are digit, uppercase, lowercase, and special)",
+                     quality);
+  STRCMP_EQUAL("ppolicy.insufficient_quality", status.reason().c_str());
+  PpolicyResponse history;
+  history.error = PpolicyError::kPasswordInHistory;
+  status =
+      MapResult(LDAP_CONSTRAINT_VIOLATION, "modify",
+                "invalid password syntax - password must be at least 8 characters long", history);
+  STRCMP_EQUAL("ppolicy.in_history", status.reason().c_str());
+  // The exop's words name nothing: the caller decides (ppolicy.other).
+  status = MapResult(LDAP_CONSTRAINT_VIOLATION, "password modify", "Failed to update password");
+  STRCMP_EQUAL("constraint_violation", status.reason().c_str());
+  // The words count only on a constraint violation.
+  status = MapResult(LDAP_UNWILLING_TO_PERFORM, "modify", "password in history");
+  STRCMP_EQUAL("unwilling_to_perform", status.reason().c_str());
+}
+
 TEST_GROUP(PpolicyControl){};
 
 TEST(PpolicyControl, DecodesErrors) {

@@ -124,7 +124,9 @@ inline std::vector<std::string> AllAddresses(const Account& account) {
 struct ServerProfile {
   std::string vendor;         // "OpenLDAP", "389 Directory Server", "Active Directory", "unknown"
   std::string id_attribute;   // the attribute Account::id is read from
-  std::string state_source;   // "userPassword", "pwdLastSet" (AD) or "pwdChangedTime"
+  // "userPassword", "pwdLastSet" (AD), "pwdChangedTime" (ppolicy) or
+  // "pwdUpdateTime" (389-ds with passwordTrackUpdateTime on)
+  std::string state_source;
   bool sesam_schema = false;  // objectClass sesamAccount known: rounds and claims in the directory
   bool assertion_control = false;  // RFC 4528 assertion honoured on modify (supportedControl)
 };
