@@ -79,6 +79,8 @@ class Directory:
     def __init__(self):
         self.env = {}
 
+    # The ways an administrator stops an account here; add_account(disabled=KIND).
+    disabled_kinds = ("disabled",)
     # What Sesam cannot do yet on this directory: {test method name, or "*"
     # for the whole run: why}. Each is a skip that names its reason, kept in
     # sync by hand with what has landed, so a directory that works never skips.
@@ -271,6 +273,7 @@ def _unicode_pwd(password):
 class Samba(Directory):
     name = "samba"
     title = "Samba AD DC"
+    disabled_kinds = ("disabled", "expired")  # userAccountControl 0x2, accountExpires
 
     def missing(self):
         if not os.path.exists(_harness_module("samba")):
@@ -295,12 +298,15 @@ class Samba(Directory):
         username = f"{prefix[:6]}.{uuid.uuid4().hex[:8]}"  # sAMAccountName: at most 20
         dn = f"CN={username},{self.env['SESAM_TEST_LDAP_PEOPLE']}"
         # 0x200 a normal account; 0x2 disabled.
-        control = 0x200 | (0x2 if disabled else 0)
+        control = 0x200 | (0x2 if disabled == "disabled" else 0)
         lines = [f"dn: {dn}", "objectClass: user", f"sAMAccountName: {username}",
                  f"userPrincipalName: {username}@school.test", "givenName: Jan", "sn: Test",
                  f"unicodePwd:: {_unicode_pwd(OLD_PASSWORD)}", f"userAccountControl: {control}"]
         lines += [f"mail: {a}" for a in own[:1]]  # mail is single-valued in AD
         lines += [f"otherMailbox: {a}" for a in list(own[1:]) + list(coaccounts)]
+        if disabled == "expired":
+            # 2020-01-01 00:00 UTC as a FILETIME (100 ns since 1601).
+            lines.append(f"accountExpires: {(1577836800 + 11644473600) * 10**7}")
         _check(_run(["ldapadd"] + self._ldaps(self.env["SESAM_TEST_LDAP_ADMIN_DN"],
                                               self.env["SESAM_TEST_LDAP_ADMIN_PASSWORD"]),
                     input="\n".join(lines) + "\n", env=self._tls_env()), "ldapadd")
