@@ -71,8 +71,14 @@ def start_web(name, processes=1, threads=4, extra=None):
 
 def setUpModule():
     global WEB
-    DIRECTORY.start(STACK, os.environ["SESAM_TEST_WORKDIR"])
-    WEB = STACK.enter_context(start_web("main", processes=2, threads=8))
+    try:
+        DIRECTORY.start(STACK, os.environ["SESAM_TEST_WORKDIR"])
+        WEB = STACK.enter_context(start_web("main", processes=2, threads=8))
+    except BaseException:
+        # unittest skips tearDownModule after a failed setUpModule, and a
+        # 389 instance or Samba's lock must not outlive the run.
+        STACK.close()
+        raise
 
 
 def tearDownModule():
@@ -301,7 +307,10 @@ def main():
     print(f"== {DIRECTORY.title} (rounds kept in the {DIRECTORY.rounds_where()})", file=sys.stderr)
     # warnings=False: keep Python's default, which ignores the harness's
     # ResourceWarnings for the log files its servers write.
-    program = unittest.main(module="__main__", verbosity=2, exit=False, warnings=False)
+    try:
+        program = unittest.main(module="__main__", verbosity=2, exit=False, warnings=False)
+    finally:
+        STACK.close()  # idempotent; covers an interrupted run
     if not program.result.wasSuccessful():
         return 1
     if program.result.skipped:
