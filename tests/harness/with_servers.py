@@ -37,7 +37,7 @@ def main():
     parser.add_argument("--smtp", action="store_true", help="an SMTP sink that stores messages")
     parser.add_argument("--web", action="store_true",
                         help="nginx in front of sesam-fcgi (implies --smtp, and --slapd "
-                        "unless --samba)")
+                        "unless --ds389 or --samba)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (for debugging)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
