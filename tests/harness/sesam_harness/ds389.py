@@ -317,9 +317,15 @@ def people_ldif(schema=False):
         # refuses noor.jacobs's second MAMA.jacobs@..., so it is stored once.
         co = [m for i, m in enumerate(co) if m.lower() not in [c.lower() for c in co[:i]]]
         lines += [ldif_line(co_attribute, m) for m in co]
-        # slapd's per-account policy (cn=young) becomes 389's fine-grained one.
-        lines += ["pwdpolicysubentry: " + YOUNG_POLICY if line.startswith("pwdPolicySubentry")
-                  else line for line in extra]
+        # slapd's per-account policy cn=young becomes 389's fine-grained one. The
+        # change page's ppolicy fixtures (pw.forced, pw.expired, pw.nochange:
+        # their own policies, pwdReset, pwdChangedTime) are OpenLDAP's: 389 has
+        # no such attributes, so those accounts are plain ones here.
+        for line in extra:
+            if line.startswith("pwdPolicySubentry: cn=young,"):
+                lines.append("pwdpolicysubentry: " + YOUNG_POLICY)
+            elif not line.startswith(("pwdPolicySubentry:", "pwdReset:", "pwdChangedTime:")):
+                lines.append(line)
         entries.append("\n".join(dict.fromkeys(lines)) + "\n")
     return "\n".join(entries)
 
