@@ -19,6 +19,7 @@
 // per round trip (issue 15: is the floor a thread-count artefact?).
 #include <fcgiapp.h>
 #include <ldap.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <condition_variable>
@@ -96,27 +97,46 @@ class SharedConnection {
     bool done = false;
   };
 
+  // Waits on the socket with poll(2), not in ldap_result: a blocking
+  // ldap_result holds the handle's response lock while it waits, and the
+  // responders' ldap_search_ext then waited for its timeout (measured: 118
+  // requests/s, p50 402 ms with a 200 ms timeout). ldap_result with a zero
+  // timeout then takes every complete answer, those liblber already buffered
+  // included.
   void Read() {
-    for (;;) {
-      timeval poll{0, 200000};
-      LDAPMessage* result = nullptr;
-      const int type = ldap_result(ld_.get(), LDAP_RES_ANY, LDAP_MSG_ALL, &poll, &result);
-      if (type == 0) continue;  // nothing within the poll interval
-      if (type < 0) {
-        std::fprintf(stderr, "fcgi_floor: ldap_result failed\n");
-        std::exit(1);
-      }
-      std::lock_guard lock(mutex_);
-      const auto found = waiters_.find(ldap_msgid(result));
-      if (found == waiters_.end()) {
-        ldap_msgfree(result);
-        continue;
-      }
-      found->second->result = result;
-      found->second->done = true;
-      found->second->ready.notify_one();
-      waiters_.erase(found);
+    ber_socket_t fd = -1;
+    if (ldap_get_option(ld_.get(), LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS || fd < 0) {
+      std::fprintf(stderr, "fcgi_floor: no LDAP socket\n");
+      std::exit(1);
     }
+    for (;;) {
+      pollfd readable{fd, POLLIN, 0};
+      if (::poll(&readable, 1, 200) <= 0) continue;
+      for (;;) {
+        timeval now{0, 0};
+        LDAPMessage* result = nullptr;
+        const int type = ldap_result(ld_.get(), LDAP_RES_ANY, LDAP_MSG_ALL, &now, &result);
+        if (type == 0) break;  // no complete answer yet
+        if (type < 0) {
+          std::fprintf(stderr, "fcgi_floor: ldap_result failed\n");
+          std::exit(1);
+        }
+        Deliver(result);
+      }
+    }
+  }
+
+  void Deliver(LDAPMessage* result) {
+    std::lock_guard lock(mutex_);
+    const auto found = waiters_.find(ldap_msgid(result));
+    if (found == waiters_.end()) {
+      ldap_msgfree(result);
+      return;
+    }
+    found->second->result = result;
+    found->second->done = true;
+    found->second->ready.notify_one();
+    waiters_.erase(found);
   }
 
   std::unique_ptr<LDAP, LdapDeleter> ld_;
