@@ -4,7 +4,7 @@
 // attributes and size limit): the bare rate is the limit the pool can reach.
 // Run by bench/ldap/run.sh against the test slapd (SESAM_TEST_LDAP_*).
 //
-// Usage: sesam_ldap_bench SECONDS THREADS...
+// Usage: [SESAM_BENCH_USERS=a,b,...] sesam_ldap_bench SECONDS THREADS...
 // Each rate is the best of three runs of SECONDS, bare and pool alternating.
 #include <ldap.h>
 
@@ -25,8 +25,24 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::vector<std::string> kUsers = {"jan.selle",  "els.peeters", "noor.jacobs", "lien.devos",
-                                         "tom.zonder", "zoe.dubois",  "pieter.smtp"};
+// The fixture's users, or SESAM_BENCH_USERS (comma-separated): bench/scale
+// passes a sample spread over the whole generated school.
+std::vector<std::string> BenchUsers() {
+  const char* list = std::getenv("SESAM_BENCH_USERS");
+  if (list == nullptr || *list == '\0') {
+    return {"jan.selle",  "els.peeters", "noor.jacobs", "lien.devos",
+            "tom.zonder", "zoe.dubois",  "pieter.smtp"};
+  }
+  std::vector<std::string> users;
+  std::string rest = list;
+  for (std::size_t comma; (comma = rest.find(',')) != std::string::npos; rest.erase(0, comma + 1)) {
+    users.push_back(rest.substr(0, comma));
+  }
+  users.push_back(rest);
+  return users;
+}
+
+const std::vector<std::string> kUsers = BenchUsers();
 
 std::string Env(const char* name) {
   const char* value = std::getenv(name);

@@ -30,11 +30,12 @@ sink, all in one run so the numbers compare with each other. In this order:
   POST forgot  the same with the shipped account_limit (3/1h): three rounds,
                then only lookups (a second sesam-fcgi, same slapd and sink)
 
-  a long flood (--long-flood seconds, 0 skips it): POST forgot from a
-      different client address (X-Forwarded-For, trusted by nginx's realip
-      module as a school's reverse proxy would be) and a different user in
-      every request, so the per-client limiters fill up to [web]
-      limit_clients; sesam-fcgi's RSS is sampled every 10 s
+  a long flood (--long-flood seconds, 0 skips it) on a sesam-fcgi of its
+      own with the shipped limits (ip_limit 20/10m, limit_clients 100000)
+      and [web] trusted_proxies = 127.0.0.1: POST forgot from a different
+      client /64 (X-Forwarded-For, as behind a school's reverse proxy) and
+      for a different user in every request, so ip_limit's store fills up to
+      limit_clients and evicts; that sesam-fcgi's RSS is sampled every 10 s
 
 sesam-fcgi's resident set (VmRSS) is recorded idle at start, before and
 after the floods, and sampled every 0.2 s under each wrk run (the peak is
@@ -218,21 +219,6 @@ def floor_web_class():
     return FloorWeb
 
 
-def realip_web_class():
-    """A Web whose nginx trusts X-Forwarded-For from 127.0.0.1 (the realip
-    module), as behind a school's reverse proxy: one wrk can then speak for
-    many clients, and the per-client limiters fill up to their bound."""
-    from sesam_harness.web import Web
-
-    class RealIpWeb(Web):
-        def _nginx_conf(self):
-            return super()._nginx_conf().replace(
-                "http {", "http {\n  set_real_ip_from 127.0.0.1;\n"
-                "  real_ip_header X-Forwarded-For;", 1)
-
-    return RealIpWeb
-
-
 # Every request from another client (an IPv6 /64 of its own) and for another
 # user: nothing merges, every request is a new entry for the limiters.
 WRK_CLIENTS = """
@@ -305,8 +291,8 @@ def main():
         env.update(slapd.env())
         with SmtpSink(workdir, describe=False) as smtp:
             env.update(smtp.env())
-            with realip_web_class()(workdir, env, threads=8,
-                                    overrides={("web", "ip_limit"): "1000000/1s"}) as web:
+            with Web(workdir, env, threads=8,
+                     overrides={("web", "ip_limit"): "1000000/1s"}) as web:
                 env.update(web.env())
                 os.environ.update(env)
                 import webtest
@@ -404,20 +390,34 @@ def main():
 
                 # -- memory: a long flood from ever new clients ---------------
                 if "long" in parts:
-                    waited = wait_idle(log_path, mail_dir)
-                    log_start = file_size(log_path)
-                    before = rss_kib(pid)
-                    script = WRK_POST.format(body="", cookie=cookie) + WRK_CLIENTS.format(csrf=csrf)
-                    with RssSampler(pid, interval=10) as sampler:
-                        result = wrk(url + "/sesam/forgot", script, args.connections, args.long_flood)
-                    wait_idle(log_path, mail_dir, limit=600)
-                    with open(log_path, errors="replace") as log:
-                        log.seek(log_start)
-                        evictions = len(re.findall(r"limit_clients", log.read()))
-                    long_samples = [(0, before)] + [(t, k) for t, k in sampler.samples if k]
-                    memory.append(("after the long flood, idle again", rss_kib(pid)))
-                    rows.append((f"long flood: POST forgot, a new client and user each time, "
-                                 f"{args.long_flood} s", result, [result], None, waited))
+                    wait_idle(log_path, mail_dir)
+                    with Web(workdir, env, name="long", threads=8,
+                             overrides={("web", "trusted_proxies"): "127.0.0.1"}) as long_web:
+                        long_pid, long_log = long_web.fcgi[0].pid, long_web.logs[0]
+                        long_browser = webtest.Browser(base_url=long_web.base_url,
+                                                       port=long_web.port)
+                        long_csrf = long_browser.get("forgot").csrf()
+                        long_cookie = "; ".join(f"{k}={v}"
+                                                for k, v in long_browser.cookies.items())
+                        wait_idle(long_log, mail_dir)
+                        before = rss_kib(long_pid)
+                        memory.append(("long-flood process (shipped limits), idle", before))
+                        script = (WRK_POST.format(body="", cookie=long_cookie) +
+                                  WRK_CLIENTS.format(csrf=long_csrf))
+                        with RssSampler(long_pid, interval=10) as sampler:
+                            result = wrk(f"http://127.0.0.1:{long_web.port}/sesam/forgot", script,
+                                         args.connections, args.long_flood)
+                        result["rss_peak"] = sampler.peak()
+                        waited = wait_idle(long_log, mail_dir, limit=600)
+                        with open(long_log, errors="replace") as log:
+                            evictions = len(re.findall(r"clients in memory \(\[web\] limit_clients\)",
+                                                       log.read()))
+                        long_samples = [(0, before)] + [(t, k) for t, k in sampler.samples if k]
+                        memory.append(("long-flood process, idle again after it",
+                                       rss_kib(long_pid)))
+                        rows.append((f"long flood: POST forgot, a new client /64 and user each "
+                                     f"time, {args.long_flood} s (shipped limits)", result,
+                                     [result], None, waited))
 
                 # The right-address flood again, under the shipped account_limit
                 # (3/1h): three rounds, then lookups only, as in a real school.
