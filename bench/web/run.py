@@ -412,7 +412,12 @@ def main():
                         with open(long_log, errors="replace") as log:
                             evictions = len(re.findall(r"clients in memory \(\[web\] limit_clients\)",
                                                        log.read()))
-                        long_samples = [(0, before)] + [(t, k) for t, k in sampler.samples if k]
+                        # Growth against the idle RSS; the sampler's last sample (taken
+                        # as wrk returned) repeats the time of the one before it.
+                        long_samples = [(0, before)] + [
+                            (t, k) for n, (t, k) in enumerate(sampler.samples)
+                            if k and t > 0 and (n == 0 or t > sampler.samples[n - 1][0])]
+                        long_samples.append((args.long_flood, sampler.samples[-1][1]))
                         memory.append(("long-flood process, idle again after it",
                                        rss_kib(long_pid)))
                         rows.append((f"long flood: POST forgot, a new client /64 and user each "
@@ -487,7 +492,7 @@ def main():
         print(f"Long flood ({args.long_flood} s, a new client /64 and user in every request; "
               f"[web] limit_clients evictions logged: {evictions}):")
         print()
-        print("| seconds into the flood | VmRSS KiB | growth KiB |")
+        print("| seconds into the flood | VmRSS KiB | growth KiB (from idle) |")
         print("| ---: | ---: | ---: |")
         for t, kib in long_samples:
             print(f"| {t:.0f} | {kib} | {kib - long_samples[0][1]} |")
