@@ -63,7 +63,7 @@ std::unique_ptr<LDAP, LdapDeleter> Bind(const Search& search) {
   return ld;
 }
 
-// One bound connection shared by many responder threads. Send() and the
+// One bound connection shared by many responder threads. Find() and the
 // reader both use the LDAP handle at the same time: Debian's libldap (2.5, the
 // former libldap_r) is thread-safe for that. A responder registers its message
 // id under mutex_ in the same critical section as the send, so the reader,
