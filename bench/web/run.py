@@ -416,8 +416,9 @@ def main():
                         # as wrk returned) repeats the time of the one before it.
                         long_samples = [(0, before)] + [
                             (t, k) for n, (t, k) in enumerate(sampler.samples)
-                            if k and t > 0 and (n == 0 or t > sampler.samples[n - 1][0])]
-                        long_samples.append((args.long_flood, sampler.samples[-1][1]))
+                            if k and t >= 1 and t > sampler.samples[n - 1][0]]
+                        if long_samples[-1][0] < args.long_flood - 1:
+                            long_samples.append((args.long_flood, sampler.samples[-1][1]))
                         memory.append(("long-flood process, idle again after it",
                                        rss_kib(long_pid)))
                         rows.append((f"long flood: POST forgot, a new client /64 and user each "
