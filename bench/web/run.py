@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """bench/web/run.py [--build DIR] [--connections 64] [--duration 8] [--repeat 3]
-                   [--floor-threads 8,16,32,64] [--pool 4] [--long-flood 600]
+                   [--floor-threads 8,16,32,64] [--pool 4[,8...]] [--long-flood 600]
                    [--parts mail,ceiling,floor,paths,limited,long]
 
 Benchmarks sesam-fcgi through nginx with wrk, against real slapd and the SMTP
@@ -16,8 +16,9 @@ sink, all in one run so the numbers compare with each other. In this order:
       responder that only returns a page as large as the change form, then
       one that also does one bare libldap search per request (one blocking
       connection per thread) at each of --floor-threads responder threads,
-      then one whose 64 threads share --pool connections and multiplex their
-      searches on them (ldap_search_ext + ldap_result); what any
+      then one whose 64 threads share --pool connections (each of a
+      comma-separated list) and multiplex their searches on them
+      (ldap_search_ext + ldap_result); what any
       nginx + libfcgi + libldap design could reach here, the best of them
       being the ceiling for GET otp
   GET  otp/<token>
@@ -260,8 +261,9 @@ def main():
     parser.add_argument("--mail-count", type=int, default=2000)
     parser.add_argument("--floor-threads", default="8,16,32,64",
                         help="responder threads of the floor with one blocking search each")
-    parser.add_argument("--pool", type=int, default=4,
-                        help="connections the multiplexing floor shares among 64 threads")
+    parser.add_argument("--pool", default="4",
+                        help="connections the multiplexing floor shares among 64 threads "
+                             "(a comma-separated list measures each)")
     parser.add_argument("--long-flood", type=int, default=600,
                         help="seconds of the memory flood (0: skip it)")
     parser.add_argument("--parts", default="mail,ceiling,floor,paths,limited,long",
@@ -353,9 +355,10 @@ def main():
                 for threads in (int(t) for t in args.floor_threads.split(",")):
                     variants.append((f"floor + one blocking libldap search per request, "
                                      f"{threads} threads", threads, search_args))
-                variants.append((f"floor + one search per request, 64 threads multiplexed on "
-                                 f"{args.pool} pooled connections (ldap_search_ext + ldap_result)",
-                                 64, search_args + [str(args.pool)]))
+                for pool in (int(p) for p in args.pool.split(",")):
+                    variants.append((f"floor + one search per request, 64 threads multiplexed on "
+                                     f"{pool} pooled connections (ldap_search_ext + ldap_result)",
+                                     64, search_args + [str(pool)]))
                 FloorWeb = floor_web_class()
                 for name, threads, extra in (variants if "floor" in parts else ()):
                     with FloorWeb(workdir, env, f"floor{len(floors)}",
