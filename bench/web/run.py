@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """bench/web/run.py [--build DIR] [--connections 64] [--duration 8] [--repeat 3]
+                   [--floor-threads 8,16,32,64] [--pool 4[,8...]] [--long-flood 600]
+                   [--parts mail,ceiling,floor,paths,limited,long]
 
 Benchmarks sesam-fcgi through nginx with wrk, against real slapd and the SMTP
 sink, all in one run so the numbers compare with each other. In this order:
@@ -12,8 +14,13 @@ sink, all in one run so the numbers compare with each other. In this order:
   bare libldap searches on the same slapd (sesam_bench_ldap): the ceiling
   the floor (sesam_bench_fcgi_floor behind the same nginx): a libfcgi
       responder that only returns a page as large as the change form, then
-      one that also does one bare libldap search per request; what any
-      nginx + libfcgi + libldap design could reach here
+      one that also does one bare libldap search per request (one blocking
+      connection per thread) at each of --floor-threads responder threads,
+      then one whose 64 threads share --pool connections (each of a
+      comma-separated list) and multiplex their searches on them
+      (ldap_search_ext + ldap_result); what any
+      nginx + libfcgi + libldap design could reach here, the best of them
+      being the ceiling for GET otp
   GET  otp/<token>
   POST forgot  unknown user
   POST forgot  a different unknown user in every request (nothing to merge)
@@ -23,6 +30,17 @@ sink, all in one run so the numbers compare with each other. In this order:
                lifted for the benchmark)
   POST forgot  the same with the shipped account_limit (3/1h): three rounds,
                then only lookups (a second sesam-fcgi, same slapd and sink)
+
+  a long flood (--long-flood seconds, 0 skips it) on a sesam-fcgi of its
+      own with the shipped limits (ip_limit 20/10m, limit_clients 100000)
+      and [web] trusted_proxies = 127.0.0.1: POST forgot from a different
+      client /64 (X-Forwarded-For, as behind a school's reverse proxy) and
+      for a different user in every request, so ip_limit's store fills up to
+      limit_clients and evicts; that sesam-fcgi's RSS is sampled every 10 s
+
+sesam-fcgi's resident set (VmRSS) is recorded idle at start, before and
+after the floods, and sampled every 0.2 s under each wrk run (the peak is
+reported), so memory growth shows next to every path.
 
 Each wrk path runs --repeat times; the run with the median rate is reported.
 Before each run the script waits until sesam-fcgi's background work (reset
@@ -43,6 +61,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -106,6 +125,46 @@ def bare_smtp(port, count, workers, size):
     return count / (time.perf_counter() - start)
 
 
+def rss_kib(pid):
+    """The resident set of process `pid` (VmRSS, KiB), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler:
+    """Samples a process's RSS in a thread while the `with` block runs."""
+
+    def __init__(self, pid, interval=0.2):
+        self.pid, self.interval, self.samples = pid, interval, []
+        self._stop = threading.Event()
+
+    def _run(self):
+        start = time.monotonic()
+        while not self._stop.is_set():
+            self.samples.append((time.monotonic() - start, rss_kib(self.pid)))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.samples.append((self.samples[-1][0] if self.samples else 0, rss_kib(self.pid)))
+        return False
+
+    def peak(self):
+        return max((kib for _, kib in self.samples), default=0)
+
+
 def file_size(path):
     try:
         return os.path.getsize(path)
@@ -161,8 +220,36 @@ def floor_web_class():
     return FloorWeb
 
 
+# Every request from another client (an IPv6 /64 of its own) and for another
+# user: nothing merges, every request is a new entry for the limiters.
+WRK_CLIENTS = """
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local counter = 0
+request = function()
+  counter = counter + 1
+  -- 2001:TID:HIGH:LOW::1, its /64 (the limiters' client key) new every time
+  wrk.headers["X-Forwarded-For"] = string.format("2001:%x:%x:%x::1", tid,
+                                                 math.floor(counter / 65536), counter % 65536)
+  return wrk.format(nil, nil, nil, "username=flood." .. tid .. "." .. counter ..
+                    "&email=bench%40school.test&csrf={csrf}")
+end
+"""
+
+
 def median_run(runs):
     return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+
+
+def flood(pid, target, script, args, duration=None):
+    """One wrk run with sesam-fcgi's RSS sampled under it."""
+    with RssSampler(pid) as sampler:
+        result = wrk(target, script, args.connections, duration or args.duration)
+    result["rss_peak"] = sampler.peak()
+    return result
 
 
 def main():
@@ -172,7 +259,19 @@ def main():
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--mail-count", type=int, default=2000)
+    parser.add_argument("--floor-threads", default="8,16,32,64",
+                        help="responder threads of the floor with one blocking search each")
+    parser.add_argument("--pool", default="4",
+                        help="connections the multiplexing floor shares among 64 threads "
+                             "(a comma-separated list measures each)")
+    parser.add_argument("--long-flood", type=int, default=600,
+                        help="seconds of the memory flood (0: skip it)")
+    parser.add_argument("--parts", default="mail,ceiling,floor,paths,limited,long",
+                        help="comma-separated subset to run")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if args.long_flood <= 0:
+        parts.discard("long")
     os.environ.setdefault("SESAM_FCGI", os.path.join(args.build, "web_cgi", "sesam-fcgi"))
     os.environ.setdefault("SESAM_WEB_DATADIR", os.path.join(args.build, "share", "sesam"))
     os.environ.setdefault("SESAM_LOCALEDIR", os.path.join(args.build, "locale"))
@@ -181,8 +280,13 @@ def main():
     from sesam_harness.smtp import SmtpSink
     from sesam_harness.web import Web
 
+    print(f"# bench/web/run.py {' '.join(sys.argv[1:])}: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     workdir = tempfile.mkdtemp(prefix="sesam-bench-")
     env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
+    rows, floors, memory, long_samples = [], [], [], []
+    searches, pipeline, bare, size = None, None, None, 0
+    pipeline_runs, bare_runs, evictions = [], [], 0
     # The sink stores each message without parsing it: the benchmark measures
     # SMTP intake, not Python's MIME parser.
     with Slapd(workdir) as slapd:
@@ -194,37 +298,40 @@ def main():
                 env.update(web.env())
                 os.environ.update(env)
                 import webtest
+                pid = web.fcgi[0].pid
+                memory.append(("idle, just started", rss_kib(pid)))
                 mail_dir = env["SESAM_TEST_MAIL_DIR"]
                 log_path = env["SESAM_TEST_WEB_LOG"].split(":")[0]
 
                 # -- mail, first, while nothing else runs --------------------
-                pipeline_runs, bare_runs = [], []
                 bench_mail = os.path.join(args.build, "bench", "web", "sesam_bench_mail")
-                size = 0
                 # A first, uncounted round of each warms up the sink (and the page cache).
-                for counted in (False, True, True, True):
+                for counted in ((False, True, True, True) if "mail" in parts else ()):
                     count = args.mail_count if counted else args.mail_count // 4
                     mail = subprocess.run([bench_mail, env["SESAM_TEST_WEB_CONFIG"], str(count)],
                                           capture_output=True, text=True, check=True).stdout
                     if not size:
                         emls = sorted(f for f in os.listdir(mail_dir) if f.endswith(".eml"))
                         size = os.path.getsize(os.path.join(mail_dir, emls[-1]))
-                    bare = bare_smtp(int(env["SESAM_TEST_SMTP_PORT"]), count, 2, size)
+                    bare_rate = bare_smtp(int(env["SESAM_TEST_SMTP_PORT"]), count, 2, size)
                     if counted:
                         pipeline_runs.append(float(mail.split()[1]))
-                        bare_runs.append(bare)
-                pipeline, bare = statistics.median(pipeline_runs), statistics.median(bare_runs)
+                        bare_runs.append(bare_rate)
+                if pipeline_runs:
+                    pipeline, bare = statistics.median(pipeline_runs), statistics.median(bare_runs)
 
                 # -- the ceiling: bare searches on the same slapd ------------
                 known, _ = webtest.add_account(own=["bench@school.test"], prefix="bench")
                 wrong, _ = webtest.add_account(own=["wrong.bench@school.test"], prefix="bench")
                 linked, _ = webtest.add_account(own=["link@school.test"], prefix="bench")
-                ldap = subprocess.run(
-                    [os.path.join(args.build, "bench", "web", "sesam_bench_ldap"), env["SESAM_TEST_LDAP_URI"],
-                     env["SESAM_TEST_LDAP_BIND_DN"], env["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"],
-                     webtest.people_base(), f"(&(objectClass=inetOrgPerson)(uid={known}))", "8",
-                     str(args.duration)], capture_output=True, text=True, check=True).stdout
-                searches = float(ldap.split()[1])
+                if "ceiling" in parts:
+                    ldap = subprocess.run(
+                        [os.path.join(args.build, "bench", "web", "sesam_bench_ldap"),
+                         env["SESAM_TEST_LDAP_URI"], env["SESAM_TEST_LDAP_BIND_DN"],
+                         env["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"], webtest.people_base(),
+                         f"(&(objectClass=inetOrgPerson)(uid={known}))", "8",
+                         str(args.duration)], capture_output=True, text=True, check=True).stdout
+                    searches = float(ldap.split()[1])
 
                 # -- the web paths --------------------------------------------
                 browser = webtest.Browser()
@@ -236,21 +343,30 @@ def main():
                 link = webtest.link_path(webtest.link_of(mailbox.wait(1)[0]))
                 page_bytes = len(browser.get(link).body.encode())
                 url = f"http://127.0.0.1:{web.port}"
+                wait_idle(log_path, mail_dir)
+                memory.append(("idle, before the floods", rss_kib(pid)))
 
-                # -- the floor: nginx + a libfcgi responder that does nothing ---
+                # -- the floor: nginx + a libfcgi responder -------------------
                 floor_bin = os.path.join(args.build, "bench", "web", "sesam_bench_fcgi_floor")
                 search_args = [env["SESAM_TEST_LDAP_URI"], env["SESAM_TEST_LDAP_BIND_DN"],
                                env["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"], webtest.people_base(),
                                f"(&(objectClass=inetOrgPerson)(uid={known}))"]
-                floors = []
+                variants = [(f"floor: nginx + libfcgi, a fixed {page_bytes}-byte page", 8, [])]
+                for threads in (int(t) for t in args.floor_threads.split(",")):
+                    variants.append((f"floor + one blocking libldap search per request, "
+                                     f"{threads} threads", threads, search_args))
+                for pool in (int(p) for p in args.pool.split(",")):
+                    variants.append((f"floor + one search per request, 64 threads multiplexed on "
+                                     f"{pool} pooled connections (ldap_search_ext + ldap_result)",
+                                     64, search_args + [str(pool)]))
                 FloorWeb = floor_web_class()
-                for name, extra in ((f"floor: nginx + libfcgi, a fixed {page_bytes}-byte page", []),
-                                    ("floor + one bare libldap search per request", search_args)):
+                for name, threads, extra in (variants if "floor" in parts else ()):
                     with FloorWeb(workdir, env, f"floor{len(floors)}",
-                                  [floor_bin, str(page_bytes)] + extra, threads=8) as floor:
-                        runs = [wrk(f"http://127.0.0.1:{floor.port}/sesam/page", "",
-                                    args.connections, args.duration) for _ in range(args.repeat)]
+                                  [floor_bin, str(page_bytes)] + extra, threads=threads) as floor:
+                        runs = [flood(floor.fcgi[0].pid, f"http://127.0.0.1:{floor.port}/sesam/page",
+                                      "", args) for _ in range(args.repeat)]
                     floors.append((name, median_run(runs), runs))
+
                 paths = [("GET otp/<token>", url + link, "")]
                 for name, user, address in (("POST forgot, unknown user", "nobody.bench", "bench@school.test"),
                                             ("POST forgot, known user, wrong address", wrong, "bench@school.test"),
@@ -262,67 +378,135 @@ def main():
                 sprayed = WRK_POST.format(body="", cookie=cookie) + WRK_SPRAY.format(csrf=csrf)
                 paths.insert(2, ("POST forgot, a different unknown user each time",
                                  url + "/sesam/forgot", sprayed))
-                rows = []
-                for name, target, script in paths:
+                for name, target, script in (paths if "paths" in parts else ()):
                     runs, waited = [], 0.0
                     log_start = file_size(log_path)
                     for _ in range(args.repeat):
                         waited += wait_idle(log_path, mail_dir)
-                        runs.append(wrk(target, script, args.connections, args.duration))
+                        runs.append(flood(pid, target, script, args))
                     waited += wait_idle(log_path, mail_dir)
                     with open(log_path, errors="replace") as log:
                         log.seek(log_start)
                         outcomes = background_outcomes(log.read())
                     rows.append((name, median_run(runs), runs, outcomes, waited))
+                    memory.append((f"after {name}, idle again", rss_kib(pid)))
+
+                # -- memory: a long flood from ever new clients ---------------
+                if "long" in parts:
+                    wait_idle(log_path, mail_dir)
+                    with Web(workdir, env, name="long", threads=8,
+                             overrides={("web", "trusted_proxies"): "127.0.0.1"}) as long_web:
+                        long_pid, long_log = long_web.fcgi[0].pid, long_web.logs[0]
+                        long_browser = webtest.Browser(base_url=long_web.base_url,
+                                                       port=long_web.port)
+                        long_csrf = long_browser.get("forgot").csrf()
+                        long_cookie = "; ".join(f"{k}={v}"
+                                                for k, v in long_browser.cookies.items())
+                        wait_idle(long_log, mail_dir)
+                        before = rss_kib(long_pid)
+                        memory.append(("long-flood process (shipped limits), idle", before))
+                        script = (WRK_POST.format(body="", cookie=long_cookie) +
+                                  WRK_CLIENTS.format(csrf=long_csrf))
+                        with RssSampler(long_pid, interval=10) as sampler:
+                            result = wrk(f"http://127.0.0.1:{long_web.port}/sesam/forgot", script,
+                                         args.connections, args.long_flood)
+                        result["rss_peak"] = sampler.peak()
+                        waited = wait_idle(long_log, mail_dir, limit=600)
+                        with open(long_log, errors="replace") as log:
+                            evictions = len(re.findall(r"clients in memory \(\[web\] limit_clients\)",
+                                                       log.read()))
+                        # Growth against the idle RSS; the sampler's last sample (taken
+                        # as wrk returned) repeats the time of the one before it.
+                        long_samples = [(0, before)] + [
+                            (t, k) for n, (t, k) in enumerate(sampler.samples)
+                            if k and t >= 1 and t > sampler.samples[n - 1][0]]
+                        if long_samples[-1][0] < args.long_flood - 1:
+                            long_samples.append((args.long_flood, sampler.samples[-1][1]))
+                        memory.append(("long-flood process, idle again after it",
+                                       rss_kib(long_pid)))
+                        rows.append((f"long flood: POST forgot, a new client /64 and user each "
+                                     f"time, {args.long_flood} s (shipped limits)", result,
+                                     [result], None, waited))
 
                 # The right-address flood again, under the shipped account_limit
                 # (3/1h): three rounds, then lookups only, as in a real school.
-                limited_user, _ = webtest.add_account(own=["limited@school.test"], prefix="bench")
-                with Web(workdir, env, name="limited", threads=8,
-                         overrides={("web", "ip_limit"): "1000000/1s",
-                                    ("web", "account_limit"): "3/1h"}) as limited:
-                    limited_browser = webtest.Browser(base_url=limited.base_url, port=limited.port)
-                    limited_csrf = limited_browser.get("forgot").csrf()
-                    limited_cookie = "; ".join(f"{k}={v}" for k, v in limited_browser.cookies.items())
-                    body = f"username={limited_user}&email=limited%40school.test&csrf={limited_csrf}"
-                    script = WRK_POST.format(body=body, cookie=limited_cookie)
-                    limited_log = limited.logs[0]
-                    runs, waited = [], 0.0
-                    for _ in range(args.repeat):
+                if "limited" in parts:
+                    limited_user, _ = webtest.add_account(own=["limited@school.test"], prefix="bench")
+                    with Web(workdir, env, name="limited", threads=8,
+                             overrides={("web", "ip_limit"): "1000000/1s",
+                                        ("web", "account_limit"): "3/1h"}) as limited:
+                        limited_browser = webtest.Browser(base_url=limited.base_url, port=limited.port)
+                        limited_csrf = limited_browser.get("forgot").csrf()
+                        limited_cookie = "; ".join(f"{k}={v}" for k, v in limited_browser.cookies.items())
+                        body = f"username={limited_user}&email=limited%40school.test&csrf={limited_csrf}"
+                        script = WRK_POST.format(body=body, cookie=limited_cookie)
+                        limited_log = limited.logs[0]
+                        runs, waited = [], 0.0
+                        for _ in range(args.repeat):
+                            waited += wait_idle(limited_log, mail_dir)
+                            runs.append(flood(limited.fcgi[0].pid,
+                                              f"http://127.0.0.1:{limited.port}/sesam/forgot",
+                                              script, args))
                         waited += wait_idle(limited_log, mail_dir)
-                        runs.append(wrk(f"http://127.0.0.1:{limited.port}/sesam/forgot", script,
-                                        args.connections, args.duration))
-                    waited += wait_idle(limited_log, mail_dir)
-                    with open(limited_log, errors="replace") as log:
-                        outcomes = background_outcomes(log.read())
-                    rows.append(("POST forgot, known user, right address, account_limit 3/1h",
-                                 median_run(runs), runs, outcomes, waited))
+                        with open(limited_log, errors="replace") as log:
+                            outcomes = background_outcomes(log.read())
+                        rows.append(("POST forgot, known user, right address, account_limit 3/1h",
+                                     median_run(runs), runs, outcomes, waited))
+
+    def percent(rate):
+        return f"{100 * rate / searches:.0f}%" if searches else "–"
 
     print(f"| path ({args.connections} connections, {args.duration} s, median of {args.repeat}) "
-          f"| requests/s | % of bare searches | p50 ms | p99 ms | errors | all runs (requests/s) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+          f"| requests/s | % of bare searches | p50 ms | p99 ms | errors | sesam-fcgi peak RSS KiB "
+          f"| all runs (requests/s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r, runs, _, _ in rows:
-        print(f"| {name} | {r['rps']:.0f} | {100 * r['rps'] / searches:.0f}% | {r['p50']:.2f} | "
-              f"{r['p99']:.2f} | {r['errors'] + r['bad_status']} | "
+        print(f"| {name} | {r['rps']:.0f} | {percent(r['rps'])} | {r['p50']:.2f} | "
+              f"{r['p99']:.2f} | {r['errors'] + r['bad_status']} | {r.get('rss_peak', '')} | "
               f"{' / '.join(str(round(x['rps'])) for x in runs)} |")
     for name, r, runs in floors:
-        print(f"| {name} | {r['rps']:.0f} | {100 * r['rps'] / searches:.0f}% | {r['p50']:.2f} | "
-              f"{r['p99']:.2f} | {r['errors'] + r['bad_status']} | "
+        print(f"| {name} | {r['rps']:.0f} | {percent(r['rps'])} | {r['p50']:.2f} | "
+              f"{r['p99']:.2f} | {r['errors'] + r['bad_status']} | (floor: {r['rss_peak']}) | "
               f"{' / '.join(str(round(x['rps'])) for x in runs)} |")
-    print(f"| bare libldap searches (8 threads) | {searches:.0f} | 100% | | | | |")
-    print()
-    print("| path | background: rounds mailed | no match | limited | merged into a waiting one | dropped (queue full) | waited for idle |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, _, _, o, waited in rows:
-        if name.startswith("POST"):
+    if searches:
+        print(f"| bare libldap searches (8 threads) | {searches:.0f} | 100% | | | | | |")
+    if floors[1:]:
+        best = max(floors[1:], key=lambda f: f[1]["rps"])
+        print(f"\nCeiling for GET otp (the best floor with a search): {best[1]['rps']:.0f} req/s, "
+              f"p99 {best[1]['p99']:.2f} ms ({best[0]})")
+        otp = [r for name, r, _, _, _ in rows if name.startswith("GET otp")]
+        if otp:
+            print(f"GET otp: {100 * otp[0]['rps'] / best[1]['rps']:.0f}% of it, "
+                  f"p99 {otp[0]['p99'] / best[1]['p99']:.2f}x its p99")
+    background = [row for row in rows if row[3] is not None and row[0].startswith("POST")]
+    if background:
+        print()
+        print("| path | background: rounds mailed | no match | limited | merged into a waiting one | dropped (queue full) | waited for idle |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for name, _, _, o, waited in background:
             print(f"| {name} | {o['mailed']} | {o['no_match']} | {o['limited']} | {o['merged']} | "
                   f"{'yes' if o['dropped_lines'] else 'none'} | {waited:.0f} s |")
     print()
-    print(f"| mail ({args.mail_count} messages of {size} bytes, median of 3 after a warm-up) | messages/s |")
+    print("| sesam-fcgi (8 threads), resident set | VmRSS KiB |")
     print("| --- | --- |")
-    print(f"| sesam mail pipeline (2 workers) | {pipeline:.0f} ({100 * pipeline / bare:.0f}% of bare) "
-          f"[{' / '.join(f'{x:.0f}' for x in pipeline_runs)}] |")
-    print(f"| bare SMTP client, 2 connections | {bare:.0f} [{' / '.join(f'{x:.0f}' for x in bare_runs)}] |")
+    for name, kib in memory:
+        print(f"| {name} | {kib} |")
+    if long_samples:
+        print()
+        print(f"Long flood ({args.long_flood} s, a new client /64 and user in every request; "
+              f"[web] limit_clients evictions logged: {evictions}):")
+        print()
+        print("| seconds into the flood | VmRSS KiB | growth KiB (from idle) |")
+        print("| ---: | ---: | ---: |")
+        for t, kib in long_samples:
+            print(f"| {t:.0f} | {kib} | {kib - long_samples[0][1]} |")
+    if pipeline:
+        print()
+        print(f"| mail ({args.mail_count} messages of {size} bytes, median of 3 after a warm-up) | messages/s |")
+        print("| --- | --- |")
+        print(f"| sesam mail pipeline (2 workers) | {pipeline:.0f} ({100 * pipeline / bare:.0f}% of bare) "
+              f"[{' / '.join(f'{x:.0f}' for x in pipeline_runs)}] |")
+        print(f"| bare SMTP client, 2 connections | {bare:.0f} [{' / '.join(f'{x:.0f}' for x in bare_runs)}] |")
     subprocess.run(["rm", "-rf", workdir], check=False)
 
 
