@@ -72,6 +72,8 @@ class MailFaults(unittest.TestCase):
                  overrides=FAST_RETRY) as web:
             browser = Browser(base_url=web.base_url, port=web.port)
             self.assertEqual("ok\n", browser.get("healthz").body)
+            self.assertEqual((200, "ok\n"), (browser.get("healthz?mail").status,
+                                              browser.get("healthz?mail").body))
             reference = self.forgot_page(web, "nobody.at.all", "nobody@school.test")
             username, dn = add_account(own=["defer@school.test"], prefix="defer")
 
