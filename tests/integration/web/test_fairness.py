@@ -143,7 +143,10 @@ class Fairness(unittest.TestCase):
             # the log lags by the 2 workers' requests in hand, and requests
             # started while the visitor's POST was on its way count too.
             self.assertLessEqual(turns, CLIENTS + 2 + int(RATE * posting) + 1)
-            self.assertLess(waited, bound)
+            # A sanitizer build is 5 to 15 times slower: its workers cannot keep
+            # the rate, so only the order (the turns above) is its to check.
+            if ENV.get("SESAM_SANITIZE", "OFF") in ("", "OFF"):
+                self.assertLess(waited, bound)
             # The flood had queued more than one pass: the test can tell FIFO from fair.
             self.assertGreater(waiting_ahead, CLIENTS + RATE * MARGIN)
 
