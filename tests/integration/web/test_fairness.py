@@ -109,6 +109,7 @@ class Fairness(unittest.TestCase):
                 # Until every address has requests waiting, several each.
                 while flood.posted < 3 * CLIENTS:
                     time.sleep(0.05)
+                counting = time.monotonic()
                 handled_before = len(audit_lines(web))
                 posted_before = flood.posted
                 start = time.monotonic()
@@ -116,6 +117,7 @@ class Fairness(unittest.TestCase):
                                                 "csrf": form.csrf()},
                                      headers={"X-Forwarded-For": VISITOR_IP})
                 posting = time.monotonic() - start
+                window = time.monotonic() - counting
                 self.assertEqual(303, reply.status)
                 waited = None
                 while time.monotonic() - start < 120:
@@ -141,11 +143,17 @@ class Fairness(unittest.TestCase):
             self.assertEqual({303}, set(flood.statuses))
             # Every waiting client got at most one turn before the visitor;
             # the log lags by the 2 workers' requests in hand, and requests
-            # started while the visitor's POST was on its way count too.
-            self.assertLessEqual(turns, CLIENTS + 2 + int(RATE * posting) + 1)
+            # started while the log was read and the visitor's POST was on its
+            # way count too.
+            slack = 3 + int(RATE * window)
+            sanitized = ENV.get("SESAM_SANITIZE", "OFF") not in ("", "OFF")
+            if sanitized:
+                # Its workers fall behind the pace and catch up in bursts.
+                slack += CLIENTS // 50
+            self.assertLessEqual(turns, CLIENTS + slack)
             # A sanitizer build is 5 to 15 times slower: its workers cannot keep
             # the rate, so only the order (the turns above) is its to check.
-            if ENV.get("SESAM_SANITIZE", "OFF") in ("", "OFF"):
+            if not sanitized:
                 self.assertLess(waited, bound)
             # The flood had queued more than one pass: the test can tell FIFO from fair.
             self.assertGreater(waiting_ahead, CLIENTS + RATE * MARGIN)
