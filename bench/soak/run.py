@@ -17,8 +17,10 @@ Every SAMPLE seconds it records, per sesam-fcgi process, the resident set
 (VmRSS), open file descriptors (/proc/PID/fd) and threads, into the CSV.
 At the end it prints, per process and measure, the value after the first
 two minutes (warm-up), the maximum and the last value, and the least-squares
-slope per hour after the warm-up: "flat" when RSS grows by less than 1 MiB
-an hour and descriptors and threads end where they were after the warm-up.
+slope per hour after the warm-up: "flat" when anonymous memory (RssAnon: heap
+and stacks; RssFile is mostly the state store's map, which grows with the keys
+it holds) grows by less than 1 MiB an hour and descriptors and threads end
+where they were after the warm-up.
 Run it on a quiet machine; it uses about a fifth of one core.
 """
 
@@ -50,8 +52,12 @@ def proc_sample(pid):
         for line in f:
             key, _, value = line.partition(":")
             status[key] = value.strip()
-    return {"rss_kib": int(status["VmRSS"].split()[0]), "threads": int(status["Threads"]),
-            "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+    return {"rss_kib": int(status["VmRSS"].split()[0]),
+            # Anonymous memory (heap, stacks) apart from mapped files (the state
+            # store's LMDB map grows with the keys it holds, up to 48 h).
+            "anon_kib": int(status["RssAnon"].split()[0]),
+            "file_kib": int(status["RssFile"].split()[0]),
+            "threads": int(status["Threads"]), "fds": len(os.listdir(f"/proc/{pid}/fd"))}
 
 
 def slope_per_hour(points):
@@ -194,15 +200,15 @@ def run(args, web, sink, slapd, webtest):
     rows = []
     with open(args.out, "w", newline="") as f:
         out = csv.writer(f)
-        out.writerow(["seconds", "process", "rss_kib", "fds", "threads"])
+        out.writerow(["seconds", "process", "rss_kib", "anon_kib", "file_kib", "fds", "threads"])
         try:
             while time.monotonic() - start < args.minutes * 60:
                 t = time.monotonic() - start
                 for i, pid in enumerate(pids):
                     sample = proc_sample(pid)
                     rows.append((t, i, sample))
-                    out.writerow([f"{t:.0f}", i, sample["rss_kib"], sample["fds"],
-                                  sample["threads"]])
+                    out.writerow([f"{t:.0f}", i, sample["rss_kib"], sample["anon_kib"],
+                                  sample["file_kib"], sample["fds"], sample["threads"]])
                 f.flush()
                 time.sleep(args.sample)
         finally:
@@ -216,12 +222,12 @@ def run(args, web, sink, slapd, webtest):
     for i in range(len(pids)):
         mine = [(t, s) for t, p, s in rows if p == i and t >= warm] or \
                [(t, s) for t, p, s in rows if p == i]
-        for measure in ("rss_kib", "fds", "threads"):
+        for measure in ("rss_kib", "anon_kib", "file_kib", "fds", "threads"):
             values = [s[measure] for _, s in mine]
             slope = slope_per_hour([(t, s[measure]) for t, s in mine])
             print(f"sesam-fcgi {i} {measure}: after warm-up {values[0]}, max {max(values)}, "
                   f"last {values[-1]}, slope {slope:+.1f}/h")
-            if measure == "rss_kib":
+            if measure == "anon_kib":
                 flat &= slope < 1024
             else:
                 flat &= values[-1] <= values[0]
