@@ -104,10 +104,20 @@ class LdapFaults(unittest.TestCase):
     def log_after(self, mark):
         return self.web.log_text()[mark:]
 
-    def recovered_mail_works(self, username, address):
-        """Once slapd is back (healthz says so: the pool waits out its
-        reconnect backoff first), the next request gets its mail."""
+    def directory_ready(self):
+        """Until healthz says the directory answers: after the previous case's
+        fault the pool waits out its reconnect backoff, and a request before
+        that fails without reaching slapd (and so without the fault armed).
+        healthz keeps its answer a second: an older 200 must not count."""
+        time.sleep(1.1)
         wait_for(lambda: self.browser().get("healthz").status == 200, "healthz 200")
+
+    def setUp(self):
+        self.directory_ready()
+
+    def recovered_mail_works(self, username, address):
+        """Once slapd is back, the next request gets its mail."""
+        self.directory_ready()
         mailbox = Mailbox()
         mark = len(self.web.log_text())
         self.assertEqual(self.reference, self.forgot_page(username, address))
