@@ -32,7 +32,8 @@ Result<std::unique_ptr<MailSide>> OpenMailSide(const config::Config& config,
   SESAM_ASSIGN_OR_RETURN(auto side, OpenLimitsSide(config));
   SESAM_ASSIGN_OR_RETURN(web::Templates templates, web::Templates::Load(datadir + "/templates"));
   side->templates.emplace(std::move(templates));
-  SESAM_ASSIGN_OR_RETURN(side->mailer, web::MakeSmtpMailer(config.mail));
+  SESAM_ASSIGN_OR_RETURN(side->mailer,
+                         web::MakeSmtpMailer(config.mail, web::MailerOptionsFor(config.mail)));
   return side;
 }
 

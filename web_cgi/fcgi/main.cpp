@@ -184,7 +184,14 @@ int Run(int argc, char** argv) {
         opened.status().ToString());
   }
   RecipientLimit recipients(store.get(), *signer, config.web.recipient_limit);
-  auto mailer = MakeSmtpMailer(config.mail);
+  // healthz tells from it whether mail gets through, without an SMTP
+  // connection or a directory search of its own.
+  MailHealth mail_health;
+  MailerOptions mailer_options = MailerOptionsFor(config.mail);
+  mailer_options.on_attempt = [&mail_health](DeliveryAttempt attempt) {
+    mail_health.Record(attempt);
+  };
+  auto mailer = MakeSmtpMailer(config.mail, std::move(mailer_options));
   if (!mailer.ok()) return Fail(mailer.status());
   i18n::Translations translations(i18n::LocaleDir());
 
@@ -204,6 +211,7 @@ int Run(int argc, char** argv) {
   deps.templates = &*templates;
   deps.reset_queue = &queue;
   deps.notifier = &notifier;
+  deps.mail_health = &mail_health;
   deps.csrf_key = &csrf_key;
   deps.static_dir = options.datadir + "/static";
   App app(std::move(deps));

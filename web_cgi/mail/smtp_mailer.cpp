@@ -162,6 +162,15 @@ class SmtpMailer final : public Mailer {
     queued.on_done = nullptr;
   }
 
+  void Tell(DeliveryAttempt attempt) const {
+    if (!options_.on_attempt) return;
+    try {
+      options_.on_attempt(attempt);
+    } catch (const std::exception& e) {
+      log::Error(std::string("mail: attempt report failed: ") + e.what());
+    }
+  }
+
   // True when the server accepted the message.
   bool DeliverWithRetry(CURL* curl, const ComposedMessage& message) {
     const std::string domain(Domain(message.envelope_to));
@@ -171,10 +180,12 @@ class SmtpMailer final : public Mailer {
       const Status status = Attempt(curl, message);
       if (status.ok()) {
         log::Debug("mail: delivered to a recipient at " + domain);
+        Tell(DeliveryAttempt::kAccepted);
         return true;
       }
       const bool stopping = abort_.load();
       const bool retry = internal::IsRetryable(status) && attempt < attempts && !stopping;
+      if (!stopping) Tell(retry ? DeliveryAttempt::kDeferred : DeliveryAttempt::kRefused);
       log::Warning("mail: delivery to a recipient at " + domain + " failed (attempt " +
                    std::to_string(attempt) + "/" + std::to_string(attempts) +
                    "): " + status.ToString() +
@@ -275,6 +286,14 @@ Status SetupHandle(CURL* curl, const config::MailSection& settings, const Mailbo
 }
 
 }  // namespace
+
+MailerOptions MailerOptionsFor(const config::MailSection& settings) {
+  MailerOptions options;
+  options.retry_initial_delay = settings.retry_delay;
+  options.retry_max_delay = settings.retry_max_delay;
+  options.max_attempts = settings.attempts;
+  return options;
+}
 
 Result<std::unique_ptr<Mailer>> MakeSmtpMailer(const config::MailSection& settings,
                                                MailerOptions options) {

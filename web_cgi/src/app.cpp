@@ -174,11 +174,16 @@ Response App::Impl::Otp(PageContext& context, std::string_view token, bool get) 
 
 Response App::Impl::Healthz(const PageContext& context) {
   const Status status = health_.Get();
+  const MailHealth::Report mail =
+      deps_.mail_health ? deps_.mail_health->Get() : MailHealth::Report{};
+  const bool strict = context.request->query == "mail";
   Response response;
-  response.status = status.ok() ? 200 : 503;
+  response.status = status.ok() && !(strict && mail.failing()) ? 200 : 503;
   response.SetHeader("Content-Type", "text/plain; charset=utf-8");
   response.SetHeader("Cache-Control", "no-store");
-  response.body = status.ok() ? "ok\n" : "directory unavailable\n";
+  if (!status.ok()) response.body = "directory unavailable\n";
+  if (mail.failing()) response.body += "mail failing: " + mail.ToString() + "\n";
+  if (response.body.empty()) response.body = "ok\n";
   Finish(context, response);
   return response;
 }

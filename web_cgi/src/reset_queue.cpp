@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <exception>
 
+#include "client_ip.h"
+#include "fair_queue.h"
 #include "sesam/log.h"
 #include "sesam/thread_priority.h"
 #include "sesam/web/reset_flow.h"
@@ -39,40 +41,50 @@ ResetQueue::ResetQueue(ResetFlow& flow, ResetQueueOptions options)
       capacity_(CapacityFor(options.rate)),
       interval_(
           std::chrono::duration_cast<std::chrono::steady_clock::duration>(options.rate.window) /
-          std::max(options.rate.count, 1u)) {
+          std::max(options.rate.count, 1u)),
+      queue_(std::make_unique<FairQueue>(capacity_)) {
   for (unsigned i = 0; i < options.workers; ++i) workers_.emplace_back([this] { Work(); });
 }
 
 ResetQueue::~ResetQueue() { Shutdown(std::chrono::steady_clock::now()); }
 
 void ResetQueue::Submit(ForgotRequest request) {
+  const ClientKey client = ClientKeyOf(request.client_ip);
   std::string key = MergeKey(request);
   std::size_t dropped = 0;
   {
     MutexLock lock(mutex_);
-    if (stopping_ || queue_.size() >= capacity_) {
+    if (stopping_) {
       dropped = ++dropped_;
-    } else if (const auto waiting = waiting_.find(key); waiting != waiting_.end()) {
-      ++waiting->second->merged;
-      return;
     } else {
-      queue_.push_back({key, std::move(request)});
-      waiting_.emplace(std::move(key), &queue_.back().request);
-      wake_.NotifyOne();
-      return;
+      switch (queue_->Push(client, std::move(key), std::move(request))) {
+        case FairQueue::Pushed::kMerged:
+          return;
+        case FairQueue::Pushed::kQueued:
+          wake_.NotifyOne();
+          return;
+        case FairQueue::Pushed::kDisplaced:
+          wake_.NotifyOne();
+          dropped = ++dropped_;
+          break;
+        case FairQueue::Pushed::kDropped:
+          dropped = ++dropped_;
+          break;
+      }
     }
   }
   // Under a flood one line per drop would flood the log too: the first and
   // every 1000th, written after the lock is released.
   if (dropped % 1000 == 1) {
     log::Error("reset request dropped: the request queue is full or shutting down (" +
-               std::to_string(dropped) + " dropped so far)");
+               std::to_string(dropped) +
+               " dropped so far, from the clients with the most requests waiting)");
   }
 }
 
 void ResetQueue::WaitIdle() {
   MutexLock lock(mutex_);
-  while (!queue_.empty() || busy_ != 0) idle_.Wait(mutex_);
+  while (!queue_->empty() || busy_ != 0) idle_.Wait(mutex_);
 }
 
 void ResetQueue::Shutdown(std::chrono::steady_clock::time_point deadline) {
@@ -87,11 +99,10 @@ void ResetQueue::Shutdown(std::chrono::steady_clock::time_point deadline) {
   for (auto& worker : workers_) worker.join();
   workers_.clear();
   MutexLock lock(mutex_);
-  if (!queue_.empty()) {
-    log::Warning("shutdown: " + std::to_string(queue_.size()) +
+  if (!queue_->empty()) {
+    log::Warning("shutdown: " + std::to_string(queue_->size()) +
                  " reset request(s) not handled before the deadline");
-    queue_.clear();
-    waiting_.clear();
+    queue_->Clear();
   }
 }
 
@@ -101,8 +112,8 @@ void ResetQueue::Work() {
   }
   MutexLock lock(mutex_);
   for (;;) {
-    while (!stopping_ && queue_.empty()) wake_.Wait(mutex_);
-    if (queue_.empty() || (stopping_ && std::chrono::steady_clock::now() >= deadline_)) return;
+    while (!stopping_ && queue_->empty()) wake_.Wait(mutex_);
+    if (queue_->empty() || (stopping_ && std::chrono::steady_clock::now() >= deadline_)) return;
     if (!stopping_) {
       // Each start takes the next free slot of the rate, over all workers.
       const auto now = std::chrono::steady_clock::now();
@@ -113,11 +124,10 @@ void ResetQueue::Work() {
         while (!stopping_ && pace_.WaitUntil(mutex_, start)) {
         }
       }
-      if (queue_.empty()) continue;
+      if (queue_->empty()) continue;
     }
-    waiting_.erase(queue_.front().merge_key);
-    ForgotRequest request = std::move(queue_.front().request);
-    queue_.pop_front();
+    // The client whose turn it is when the slot comes, not when it was taken.
+    ForgotRequest request = std::move(*queue_->Pop());
     ++busy_;
     lock.Unlock();
     try {
@@ -125,10 +135,11 @@ void ResetQueue::Work() {
     } catch (const std::exception& error) {
       log::Error(std::string("reset request failed: internal error: ") + error.what());
     }
+    WipeString(request.username);
     WipeString(request.email);
     lock.Lock();
     --busy_;
-    if (queue_.empty() && busy_ == 0) idle_.NotifyAll();
+    if (queue_->empty() && busy_ == 0) idle_.NotifyAll();
   }
 }
 

@@ -86,6 +86,9 @@ struct MailSection {
   std::string from;           // "School <noreply@school.be>"
   Duration timeout;
   ChangeNotice change_notice;
+  Duration retry_delay;      // first wait after a failed attempt, doubling
+  Duration retry_max_delay;  // the longest wait between attempts
+  unsigned attempts;         // per message, then it is given up
 };
 
 struct WebSection {

@@ -22,6 +22,11 @@ SectionSpec MailSectionSpec() {
                   {{"all", ChangeNotice::kAll},
                    {"own", ChangeNotice::kOwn},
                    {"off", ChangeNotice::kOff}}),
+          DurationKey(s, &S::retry_delay, "retry_delay", "1s", std::chrono::milliseconds(10),
+                      std::chrono::minutes(10)),
+          DurationKey(s, &S::retry_max_delay, "retry_max_delay", "60s",
+                      std::chrono::milliseconds(10), std::chrono::hours(1)),
+          UnsignedKey(s, &S::attempts, "attempts", "8", 1, 100),
       },
       [](const Config& c, const ReportFn& report) {
         const std::string& url = c.mail.smtp_url;
@@ -31,6 +36,10 @@ SectionSpec MailSectionSpec() {
         if (c.mail.from.find('@') == std::string::npos ||
             c.mail.from.find_first_of("\r\n") != std::string::npos) {
           report("from", "expected an address such as 'School <noreply@school.be>'",
+                 Diagnostic::Severity::kError);
+        }
+        if (c.mail.retry_max_delay < c.mail.retry_delay) {
+          report("retry_max_delay", "must not be shorter than retry_delay",
                  Diagnostic::Severity::kError);
         }
         if (!c.mail.username.empty() && c.mail.password_file.empty()) {

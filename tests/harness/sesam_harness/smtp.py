@@ -42,6 +42,16 @@ Environment exported by env():
                                the first byte
   SESAM_TEST_SMTP_CA           that certificate (self-signed, PEM): trust it with
                                [mail] tls_ca_file
+  SESAM_TEST_SMTP_MODE         a file holding how the sink answers (every port),
+                               read at each command; set_mode() or set_sink_mode()
+                               write it:
+                                 accept      (also when the file is absent) store
+                                 defer       RCPT TO gets "451 4.3.0" (try later)
+                                 refuse      RCPT TO gets "550 5.1.1" (never)
+                                 slow SECS   MAIL, RCPT and DATA each answered
+                                             after SECS seconds, then stored
+  SESAM_TEST_SMTP_RCPTS        a file with one line per RCPT TO: "<answer code>
+                               <address>", to count attempts and retries
 Each record also says "tls": whether the message came over TLS. SIGUSR1/SIGUSR2
 take down and bring back the plain port only.
 
@@ -83,6 +93,8 @@ class SmtpSink:
         self.mail_dir = os.path.join(self.dir, "mail")
         self.connections = os.path.join(self.dir, "connections")
         self.state = os.path.join(self.dir, "state")
+        self.mode_file = os.path.join(self.dir, "mode")
+        self.rcpts = os.path.join(self.dir, "rcpts")
         self.port = free_port()
         self.starttls_port = free_port()
         self.smtps_port = free_port()
@@ -101,7 +113,8 @@ class SmtpSink:
              "--starttls-port", str(self.starttls_port), "--smtps-port", str(self.smtps_port),
              "--cert", self.cert, "--key", self.key,
              "--mail-dir", self.mail_dir, "--connections", self.connections,
-             "--state", self.state] + ([] if self.describe else ["--no-describe"]),
+             "--state", self.state, "--mode-file", self.mode_file,
+             "--rcpts", self.rcpts] + ([] if self.describe else ["--no-describe"]),
             os.path.join(self.dir, "smtp.log"))
         self._wait_state("up")
         return self
@@ -124,7 +137,13 @@ class SmtpSink:
             "SESAM_TEST_SMTP_STARTTLS_URL": f"smtp://127.0.0.1:{self.starttls_port}",
             "SESAM_TEST_SMTPS_URL": f"smtps://127.0.0.1:{self.smtps_port}",
             "SESAM_TEST_SMTP_CA": self.cert,
+            "SESAM_TEST_SMTP_MODE": self.mode_file,
+            "SESAM_TEST_SMTP_RCPTS": self.rcpts,
         }
+
+    def set_mode(self, mode):
+        """"accept", "defer", "refuse" or "slow SECONDS": see the module's doc."""
+        set_sink_mode(mode, self.mode_file)
 
     def stop(self):
         """Takes the server down (same process, port released); returns when it is down."""
@@ -158,6 +177,23 @@ class SmtpSink:
                 pass
             time.sleep(0.02)
         raise TimeoutError(f"SMTP sink not {wanted} after {timeout}s")
+
+
+def set_sink_mode(mode, path=None):
+    """Sets how a running sink answers from its next command on; `path`
+    defaults to SESAM_TEST_SMTP_MODE (for tests run by with_servers.py)."""
+    if mode.split()[0] not in ("accept", "defer", "refuse", "slow"):
+        raise ValueError(f"unknown SMTP sink mode {mode!r}")
+    _write_atomically(path or os.environ["SESAM_TEST_SMTP_MODE"], mode.encode())
+
+
+def rcpt_answers(path=None):
+    """[(code, address)] of every RCPT TO the sink answered, in order."""
+    try:
+        with open(path or os.environ["SESAM_TEST_SMTP_RCPTS"], encoding="utf-8") as f:
+            return [tuple(line.split(" ", 1)) for line in f.read().splitlines()]
+    except FileNotFoundError:
+        return []
 
 
 # --- the server process -----------------------------------------------------
@@ -196,12 +232,47 @@ def _describe(raw):
 class _Store:
     """aiosmtpd handler: writes each message to the mail directory."""
 
-    def __init__(self, mail_dir, describe):
+    def __init__(self, mail_dir, describe, mode_file, rcpts):
         self.mail_dir = mail_dir
         self.describe = describe
+        self.mode_file = mode_file
+        self.rcpts = rcpts
         self.count = 0
 
+    def _mode(self):
+        try:
+            with open(self.mode_file, encoding="ascii") as f:
+                return f.read().split() or ["accept"]
+        except FileNotFoundError:
+            return ["accept"]
+
+    async def _slow(self, mode):
+        if mode[0] == "slow":
+            await asyncio.sleep(float(mode[1]))
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await self._slow(self._mode())
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        mode = self._mode()
+        await self._slow(mode)
+        if mode[0] == "defer":
+            answer = "451 4.3.0 Try again later (the sink was told to defer)"
+        elif mode[0] == "refuse":
+            answer = "550 5.1.1 Mailbox unavailable (the sink was told to refuse)"
+        else:
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(rcpt_options)
+            answer = "250 OK"
+        with open(self.rcpts, "a", encoding="utf-8") as f:
+            f.write(f"{answer[:3]} {address}\n")
+        return answer
+
     async def handle_DATA(self, server, session, envelope):
+        await self._slow(self._mode())
         self.count += 1
         base = os.path.join(self.mail_dir, f"{self.count:06d}")
         raw = envelope.original_content
@@ -230,7 +301,7 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
 def serve(args):
     from aiosmtpd.smtp import SMTP
 
-    handler = _Store(args.mail_dir, args.describe)
+    handler = _Store(args.mail_dir, args.describe, args.mode_file, args.rcpts)
     open_connections = set()
     counter = [0]
 
@@ -308,6 +379,8 @@ def main():
     p.add_argument("--mail-dir", required=True)
     p.add_argument("--connections", required=True)
     p.add_argument("--state", required=True)
+    p.add_argument("--mode-file", required=True)
+    p.add_argument("--rcpts", required=True)
     p.add_argument("--no-describe", dest="describe", action="store_false")
     args = parser.parse_args()
     serve(args)

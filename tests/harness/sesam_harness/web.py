@@ -93,11 +93,15 @@ def ldap_section(env):
 
 class Web:
     def __init__(self, workdir, env, name="", processes=1, threads=4, overrides=None,
-                 base_url=None, log_level_stderr=True):
+                 base_url=None, log_level_stderr=True, wrapper=None):
+        """`wrapper`: argv put before sesam-fcgi's, which it must exec (so the
+        pid stays sesam-fcgi's), e.g. a private mount namespace:
+        ["unshare", "-m", "sh", "-c", "mount ... && exec \"$@\"", "sh"]."""
         self.dir = os.path.join(workdir, "web" + (f"-{name}" if name else ""))
         self.env_in = dict(env)
         self.processes = processes
         self.threads = threads
+        self.wrapper = list(wrapper or [])
         self.overrides = dict(overrides or {})
         self.port = free_port()
         self.base_url = base_url or f"http://127.0.0.1:{self.port}/sesam"
@@ -184,7 +188,7 @@ http {{
     # -- processes ---------------------------------------------------------
     def _start_fcgi(self, i):
         env = dict(os.environ, SESAM_LOCALEDIR=_build_path("SESAM_LOCALEDIR", "locale"))
-        argv = [_build_path("SESAM_FCGI", "web_cgi", "sesam-fcgi"),
+        argv = self.wrapper + [_build_path("SESAM_FCGI", "web_cgi", "sesam-fcgi"),
                 "--config", self.config_path, "--listen", "unix:" + self.sockets[i],
                 "--threads", str(self.threads),
                 "--datadir", _build_path("SESAM_WEB_DATADIR", "share", "sesam"),
@@ -233,6 +237,10 @@ http {{
         for process in self.fcgi:
             stop(process, timeout=20.0)
         return False
+
+    def state_dir(self):
+        """[web] state_dir, as every sesam-fcgi of this stack sees it."""
+        return os.path.join(self.dir, "state")
 
     def stop_fcgi(self, i=0, timeout=20.0):
         """SIGTERM to sesam-fcgi number i; returns its exit status."""

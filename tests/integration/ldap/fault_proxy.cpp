@@ -15,6 +15,7 @@ namespace sesam::testing {
 namespace {
 
 constexpr std::string_view kPasswordModifyOid = "1.3.6.1.4.1.4203.1.11.1";
+constexpr unsigned char kSearchRequest = 0x63;    // [APPLICATION 3], constructed
 constexpr unsigned char kModifyRequest = 0x66;    // [APPLICATION 6], constructed
 constexpr unsigned char kExtendedRequest = 0x77;  // [APPLICATION 23], constructed
 constexpr auto kRecoveryDelay = std::chrono::milliseconds(300);
@@ -71,7 +72,10 @@ int ConnectTo(int port) {
 
 }  // namespace
 
-bool IsPasswordWrite(const std::string& message) {
+namespace {
+
+// The protocolOp of one whole LDAP message: its tag and its contents.
+bool Operation(const std::string& message, unsigned char& tag, std::string_view& operation) {
   const std::string_view m(message);
   std::size_t header = 0, length = 0;
   if (!ElementHeader(m, 0, header, length)) return false;
@@ -79,13 +83,34 @@ bool IsPasswordWrite(const std::string& message) {
   if (!ElementHeader(m, at, header, length)) return false;
   at += header + length;  // the protocolOp
   if (!ElementHeader(m, at, header, length) || m.size() < at + header + length) return false;
-  const auto tag = static_cast<unsigned char>(m[at]);
+  tag = static_cast<unsigned char>(m[at]);
+  operation = m.substr(at + header, length);
+  return true;
+}
+
+}  // namespace
+
+bool IsPasswordWrite(const std::string& message) {
+  unsigned char tag = 0;
+  std::string_view operation;
+  if (!Operation(message, tag, operation)) return false;
   // Only inside the operation: the assertion control of a claim also names
   // userPassword.
-  const std::string_view operation = m.substr(at + header, length);
   if (tag == kModifyRequest) return operation.find("userPassword") != std::string_view::npos;
   if (tag == kExtendedRequest) return operation.find(kPasswordModifyOid) != std::string_view::npos;
   return false;
+}
+
+bool IsTarget(FaultProxy::Target target, const std::string& message) {
+  if (target == FaultProxy::Target::kPasswordWrite) return IsPasswordWrite(message);
+  unsigned char tag = 0;
+  std::string_view operation;
+  if (!Operation(message, tag, operation)) return false;
+  if (target == FaultProxy::Target::kRoundWrite) {
+    return tag == kModifyRequest && operation.find("sesamResetRounds") != std::string_view::npos;
+  }
+  // The account lookup's filter names uid; the pool's pings do not.
+  return tag == kSearchRequest && operation.find("uid") != std::string_view::npos;
 }
 
 FaultProxy::FaultProxy(int upstream_port, std::string control)
@@ -117,9 +142,11 @@ FaultProxy::~FaultProxy() {
   close(wake_[1]);
 }
 
-void FaultProxy::Arm(Fault fault, When when, Recovery recovery) {
+void FaultProxy::Arm(Fault fault, When when, Recovery recovery, Target target) {
   MutexLock lock(mutex_);
   armed_ = true;
+  fired_ = false;
+  target_ = target;
   fault_ = fault;
   when_ = when;
   recovery_mode_ = recovery;
@@ -181,7 +208,7 @@ bool FaultProxy::FromClient(Pair& pair) {
     When when = When::kBefore;
     {
       MutexLock lock(mutex_);
-      if (armed_ && IsPasswordWrite(message)) {
+      if (armed_ && IsTarget(target_, message)) {
         armed_ = false;
         fire = true;
         when = when_;

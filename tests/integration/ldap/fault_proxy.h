@@ -33,6 +33,9 @@ class FaultProxy {
   enum class Fault { kPause, kKill };
   enum class When { kBefore, kAfter };
   enum class Recovery { kSoon, kByTest };
+  // Which request fires the fault: a password write (the default), a write of
+  // the account's reset rounds, or an account lookup (a search naming uid).
+  enum class Target { kPasswordWrite, kRoundWrite, kLookup };
 
   // Forwards 127.0.0.1:port() to 127.0.0.1:upstream_port; `control` is the
   // slapd control script (pause|resume|kill|start).
@@ -42,7 +45,7 @@ class FaultProxy {
   FaultProxy& operator=(const FaultProxy&) = delete;
 
   int port() const { return port_; }
-  void Arm(Fault fault, When when, Recovery recovery);
+  void Arm(Fault fault, When when, Recovery recovery, Target target = Target::kPasswordWrite);
   bool fired() const { return fired_; }
   // Brings the server back if the fault fired and it is not back yet, and
   // waits until it answers again.
@@ -77,11 +80,14 @@ class FaultProxy {
   Fault fault_ SESAM_GUARDED_BY(mutex_) = Fault::kPause;
   When when_ SESAM_GUARDED_BY(mutex_) = When::kBefore;
   Recovery recovery_mode_ SESAM_GUARDED_BY(mutex_) = Recovery::kSoon;
+  Target target_ SESAM_GUARDED_BY(mutex_) = Target::kPasswordWrite;
   bool down_ SESAM_GUARDED_BY(mutex_) = false;
   std::atomic<bool> fired_{false};
 };
 
 // Whether `message` (one whole LDAP message) is a password write.
 bool IsPasswordWrite(const std::string& message);
+// Whether `message` is the request `target` names.
+bool IsTarget(FaultProxy::Target target, const std::string& message);
 
 }  // namespace sesam::testing

@@ -129,6 +129,21 @@ TEST(Config, ReadsTypedValues) {
   CHECK_TRUE(c.web.ip_limit == (config::Rate{5, std::chrono::seconds(30)}));
 }
 
+TEST(Config, MailRetriesAreConfigurable) {
+  auto report = LoadText("[mail]\nretry_delay = 50ms\nretry_max_delay = 200ms\nattempts = 3\n");
+  CHECK_TRUE(report.ok());
+  LONGS_EQUAL(50, report.config.mail.retry_delay.count());
+  LONGS_EQUAL(200, report.config.mail.retry_max_delay.count());
+  LONGS_EQUAL(3, report.config.mail.attempts);
+  report = LoadText("[mail]\nretry_delay = 2s\nretry_max_delay = 1s\n");
+  CHECK_FALSE(report.ok());
+  STRCMP_EQUAL("retry_max_delay", OnlyError(report)->key.c_str());
+  const auto defaults = config::DefaultConfig().mail;
+  LONGS_EQUAL(1000, defaults.retry_delay.count());
+  LONGS_EQUAL(60000, defaults.retry_max_delay.count());
+  LONGS_EQUAL(8, defaults.attempts);
+}
+
 TEST(Config, UnknownKeyNamesFileLineAndSuggestion) {
   const std::string file = dir.Write("bad.conf", "# bad\n[policy]\nmin_lenght = 8\n");
   const auto report = config::LoadFile(file);

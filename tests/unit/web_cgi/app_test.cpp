@@ -86,6 +86,7 @@ struct Stack {
     deps.templates = &*templates;
     deps.reset_queue = &*queue;
     deps.notifier = &*notifier;
+    deps.mail_health = &mail_health;
     deps.csrf_key = &csrf_key;
     deps.static_dir = SESAM_SOURCE_DIR "/web_cgi/static";
     deps.now = [this] { return Now(); };
@@ -175,6 +176,7 @@ struct Stack {
   FakeStateStore store;
   std::optional<RecipientLimit> recipients;
   std::optional<ChangeNotifier> notifier;
+  MailHealth mail_health;
   std::optional<ResetFlow> flow;
   std::optional<ResetQueue> queue;
   std::optional<App> app;
@@ -689,6 +691,30 @@ TEST(App, DirectoryDownIs503AndWritesNothing) {
   stack->AddSkew(std::chrono::seconds(1));  // healthz keeps its answer for a second
   LONGS_EQUAL(200, stack->Send("GET", "/sesam/healthz").status);
   STRCMP_EQUAL("Oud-Wachtwoord-1", stack->directory.Password("jan.selle").c_str());
+}
+
+TEST(App, HealthzSaysWhenMailIsFailingAndFailsOnlyWhenAskedTo) {
+  Response health = stack->Send("GET", "/sesam/healthz");
+  LONGS_EQUAL(200, health.status);
+  STRCMP_EQUAL("ok\n", health.body.c_str());
+  stack->mail_health.Record(DeliveryAttempt::kAccepted);
+  stack->mail_health.Record(DeliveryAttempt::kDeferred);
+  stack->mail_health.Record(DeliveryAttempt::kDeferred);
+  stack->mail_health.Record(DeliveryAttempt::kRefused);
+  health = stack->Send("GET", "/sesam/healthz");
+  // A load balancer keeps the node: every node shares the mail server.
+  LONGS_EQUAL(200, health.status);
+  STRCMP_EQUAL("mail failing: 2 deferred, 1 refused in the last 5 minutes\n", health.body.c_str());
+  // A monitor asks with ?mail and gets a 503.
+  health = stack->Send("GET", "/sesam/healthz?mail");
+  LONGS_EQUAL(503, health.status);
+  STRCMP_EQUAL("mail failing: 2 deferred, 1 refused in the last 5 minutes\n", health.body.c_str());
+  stack->directory.SetDown(true);
+  stack->AddSkew(std::chrono::seconds(1));
+  health = stack->Send("GET", "/sesam/healthz");
+  LONGS_EQUAL(503, health.status);
+  STRCMP_EQUAL("directory unavailable\nmail failing: 2 deferred, 1 refused in the last 5 minutes\n",
+               health.body.c_str());
 }
 
 // A write whose answer the directory lost (ldap::Directory::SetPassword).

@@ -24,7 +24,10 @@
 //   GET  done              "log in with your new password"
 //   GET  policy.json       the rules for the browser's check marks
 //   GET  healthz           200 when the directory answers, else 503; the answer is
-//                          kept a second (at most one ping a second, health_probe.h)
+//                          kept a second (at most one ping a second, health_probe.h).
+//                          The body says when mail is failing (mail_health.h); with
+//                          ?mail that is a 503 as well, for a monitor (a load
+//                          balancer asks without: every node shares the mail server)
 //   GET  static/<file>     the stylesheet and the check-mark script
 //
 // Threading: Handle may run on many threads at once; App holds no per-request
@@ -44,6 +47,7 @@
 #include "sesam/token.h"
 #include "sesam/web/change_notice.h"
 #include "sesam/web/http.h"
+#include "sesam/web/mail_health.h"
 #include "sesam/web/reset_flow.h"
 #include "sesam/web/templates.h"
 
@@ -59,6 +63,8 @@ struct AppDeps {
   ResetQueue* reset_queue = nullptr;
   // Tells the account's addresses after a change (may be null: no notices).
   ChangeNotifier* notifier = nullptr;
+  // The mailer's recent failures, for healthz (may be null: not reported).
+  MailHealth* mail_health = nullptr;
   // Secret for CSRF tokens, derived from the token key (see csrf.h).
   const SecretString* csrf_key = nullptr;
   // Folder holding sesam.css and sesam.js (served under static/).

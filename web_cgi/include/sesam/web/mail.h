@@ -52,6 +52,13 @@ class Mailer {
   virtual void Shutdown(std::chrono::steady_clock::time_point deadline) = 0;
 };
 
+// What became of one delivery attempt (MailerOptions::on_attempt).
+enum class DeliveryAttempt {
+  kAccepted,  // the server took the message
+  kDeferred,  // failed and will be retried: server down, timeout, 4xx reply
+  kRefused,   // failed for good: a 5xx reply, or the last of max_attempts
+};
+
 struct MailerOptions {
   std::size_t queue_capacity = 10000;
   // Each worker owns one libcurl handle and so keeps one SMTP connection open
@@ -65,7 +72,15 @@ struct MailerOptions {
   std::chrono::milliseconds retry_initial_delay{1000};
   std::chrono::milliseconds retry_max_delay{60000};
   unsigned max_attempts = 8;
+  // Called on the worker's thread after every attempt, not for a message
+  // abandoned at shutdown (sesam/web/mail_health.h keeps the failures for
+  // healthz). Must be quick, thread-safe and must not call the Mailer. May be
+  // empty.
+  std::function<void(DeliveryAttempt)> on_attempt;
 };
+
+// The retry settings of [mail] (retry_delay, retry_max_delay, attempts).
+MailerOptions MailerOptionsFor(const config::MailSection& settings);
 
 // The SMTP implementation for `settings` ([mail]): smtp:// or smtps:// URL,
 // starttls = yes requires STARTTLS (CURLUSESSL_ALL), username with the password

@@ -18,12 +18,11 @@
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "sesam/config.h"
@@ -114,6 +113,8 @@ class ResetFlow {
   ResetFlowDeps deps_;
 };
 
+class FairQueue;
+
 struct ResetQueueOptions {
   // Requests worked off per window, evenly spaced over all workers ([web]
   // forgot_rate). The queue holds one minute's worth (at least 100).
@@ -126,7 +127,11 @@ struct ResetQueueOptions {
 // work is paced: a flood costs the machine and the directory at most `rate`
 // requests' worth of work, so the answers stay fast and their timing cannot
 // follow what the work behind them is (a round for a real account costs more
-// than a lookup that finds nothing).
+// than a lookup that finds nothing). The queue is shared fairly between
+// clients (keyed as the per-client limit: IPv4 address, IPv6 /64): they take
+// turns, and a full queue drops from the client with the most waiting
+// (fair_queue.h), so a flood from many addresses delays a lone visitor by at
+// most one turn of every waiting client: clients / rate.
 class ResetQueue {
  public:
   ResetQueue(ResetFlow& flow, ResetQueueOptions options);
@@ -137,8 +142,9 @@ class ResetQueue {
   // Never blocks. A request identical to one still waiting (same username,
   // address and language: a double click, an impatient resubmit) is merged
   // into it: one round of mail, not two rounds of which the second would kill
-  // the links of the first. When the queue is full the request is dropped and
-  // logged. The visitor gets the same answer in every case.
+  // the links of the first. When the queue is full the newest request of the
+  // client with the most waiting is dropped (this one, when its client is
+  // that client) and logged. The visitor gets the same answer in every case.
   void Submit(ForgotRequest request);
   // Blocks until the queue is empty and no worker is busy.
   void WaitIdle();
@@ -157,14 +163,8 @@ class ResetQueue {
   CondVar wake_;
   CondVar pace_;  // only Shutdown cuts a paced wait short
   CondVar idle_;
-  struct Waiting {
-    std::string merge_key;  // what identical requests share (reset_queue.cpp, MergeKey)
-    ForgotRequest request;
-  };
-  // push_back/pop_front keep element addresses
-  std::deque<Waiting> queue_ SESAM_GUARDED_BY(mutex_);
-  // merge_key -> queued request
-  std::unordered_map<std::string, ForgotRequest*> waiting_ SESAM_GUARDED_BY(mutex_);
+  // The waiting requests, shared fairly between clients (fair_queue.h).
+  std::unique_ptr<FairQueue> queue_ SESAM_GUARDED_BY(mutex_);
   std::size_t busy_ SESAM_GUARDED_BY(mutex_) = 0;
   std::size_t dropped_ SESAM_GUARDED_BY(mutex_) = 0;
   bool stopping_ SESAM_GUARDED_BY(mutex_) = false;

@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""bench/soak/run.py [--build DIR] [--minutes 30] [--sample 10] [--out FILE.csv]
+
+A soak (issue 13, item 7; a benchmark, not CI): real slapd, the SMTP sink,
+nginx and two sesam-fcgi processes, and MINUTES of mixed traffic from six
+client threads at about 30 requests a second in all:
+
+  - full resets: forgot for one of 50 accounts, the mail's link opened, the
+    change form posted with a new password (the account's next reset uses it);
+  - forgot for unknown users, and for known users with a wrong address;
+  - dead links (otp/x.y.z), healthz, the forgot form, the stylesheet;
+  - once a minute, the SMTP sink down for 5 s (messages retried) and a slapd
+    restart (the pool reconnects), so the error paths soak too.
+
+Every SAMPLE seconds it records, per sesam-fcgi process, the resident set
+(VmRSS), open file descriptors (/proc/PID/fd) and threads, into the CSV.
+At the end it prints, per process and measure, the value after the first
+two minutes (warm-up), the maximum and the last value, and the least-squares
+slope per hour after the warm-up: "flat" when anonymous memory (RssAnon: heap
+and stacks; RssFile is mostly the state store's map, which grows with the keys
+it holds) grows by less than 1 MiB an hour and descriptors and threads end
+where they were after the warm-up.
+Run it on a quiet machine; it uses about a fifth of one core.
+"""
+
+import argparse
+import csv
+import email
+import email.policy
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration", "web"))
+
+
+def proc_sample(pid):
+    status = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            status[key] = value.strip()
+    return {"rss_kib": int(status["VmRSS"].split()[0]),
+            # Anonymous memory (heap, stacks) apart from mapped files (the state
+            # store's LMDB map grows with the keys it holds, up to 48 h).
+            "anon_kib": int(status["RssAnon"].split()[0]),
+            "file_kib": int(status["RssFile"].split()[0]),
+            "threads": int(status["Threads"]), "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+
+
+def slope_per_hour(points):
+    """Least-squares slope of (seconds, value) points, per hour."""
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mx = sum(t for t, _ in points) / n
+    my = sum(v for _, v in points) / n
+    den = sum((t - mx) ** 2 for t, _ in points)
+    return 0.0 if den == 0 else sum((t - mx) * (v - my) for t, v in points) / den * 3600
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=os.path.join(TOP, "build"))
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--sample", type=float, default=10.0)
+    parser.add_argument("--out", default="soak.csv")
+    args = parser.parse_args()
+    build = os.path.abspath(args.build)
+    os.environ.setdefault("SESAM_FCGI", os.path.join(build, "web_cgi", "sesam-fcgi"))
+    os.environ.setdefault("SESAM_WEB_DATADIR", os.path.join(build, "share", "sesam"))
+    os.environ.setdefault("SESAM_LOCALEDIR", os.path.join(build, "locale"))
+    os.environ.setdefault("SESAM_BLOCKLIST", os.path.join(build, "data", "blocklist.txt"))
+
+    from sesam_harness.slapd import Slapd
+    from sesam_harness.smtp import SmtpSink
+    from sesam_harness.web import Web
+
+    workdir = tempfile.mkdtemp(prefix="sesam-soak-")
+    with Slapd(workdir) as slapd, SmtpSink(workdir, describe=False) as sink:
+        env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
+        env.update(slapd.env())
+        env.update(sink.env())
+        os.environ.update(env)
+        import webtest  # reads the environment at import
+        with Web(workdir, env, name="soak", processes=2,
+                 overrides={("mail", "retry_delay"): "500ms",
+                            ("mail", "retry_max_delay"): "2s",
+                            ("mail", "attempts"): "30"}) as web:
+            os.environ.update(web.env())
+            run(args, web, sink, slapd, webtest)
+
+
+def run(args, web, sink, slapd, webtest):
+    accounts = []
+    for i in range(50):
+        address = f"soak{i}@school.test"
+        username, dn = webtest.add_account(own=[address], prefix="soak")
+        accounts.append({"username": username, "address": address,
+                         "lock": threading.Lock()})
+    stop = threading.Event()
+    counts = {}
+    counts_lock = threading.Lock()
+
+    def count(what):
+        with counts_lock:
+            counts[what] = counts.get(what, 0) + 1
+
+    def browser():
+        return webtest.Browser(base_url=web.base_url, port=web.port)
+
+    def link_for(address, since):
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not stop.is_set():
+            for name in sorted(os.listdir(sink.mail_dir), reverse=True):
+                if name.endswith(".json") and name > since:
+                    with open(os.path.join(sink.mail_dir, name)) as f:
+                        if address in f.read():
+                            with open(os.path.join(sink.mail_dir, name[:-5] + ".eml"),
+                                      "rb") as m:
+                                message = email.message_from_binary_file(
+                                    m, policy=email.policy.default)
+                            return webtest.link_path(webtest.link_of(message))
+            time.sleep(0.2)
+        return None
+
+    def full_resets():
+        while not stop.is_set():
+            account = random.choice(accounts)
+            if not account["lock"].acquire(blocking=False):
+                continue
+            try:
+                names = [n for n in os.listdir(sink.mail_dir) if n.endswith(".json")]
+                since = max(names) if names else ""
+                b = browser()
+                if b.forgot(account["username"], account["address"]).status != 303:
+                    count("forgot failed")
+                    continue
+                path = link_for(account["address"], since)
+                if path is None:
+                    count("no mail")
+                    continue
+                password = f"Soak-{uuid.uuid4().hex[:10]}-Pw!"
+                reply = b.change(path, password)
+                count(f"change {reply.status}")
+            except OSError:
+                count("connection error")
+            finally:
+                account["lock"].release()
+            time.sleep(0.5)
+
+    def noise(kind):
+        while not stop.is_set():
+            try:
+                b = browser()
+                if kind == "unknown":
+                    count(f"unknown {b.forgot('nobody.' + uuid.uuid4().hex[:6], 'x@school.test').status}")
+                    count(f"wrong address {b.forgot(random.choice(accounts)['username'], 'wrong@school.test').status}")
+                elif kind == "pages":
+                    count(f"dead link {b.get('otp/x.y.z').status}")
+                    count(f"healthz {b.get('healthz').status}")
+                    count(f"form {b.get('forgot').status}")
+                    count(f"css {b.get('static/sesam.css').status}")
+            except OSError:
+                count("connection error")
+            time.sleep(0.15)
+
+    def faults():
+        while not stop.wait(60):
+            sink.stop()
+            time.sleep(5)
+            sink.start()
+            count("smtp outage")
+            if stop.wait(20):
+                return
+            subprocess.run([slapd.control, "restart"], check=False, timeout=60,
+                           capture_output=True)
+            count("slapd restart")
+
+    threads = [threading.Thread(target=full_resets) for _ in range(2)]
+    threads += [threading.Thread(target=noise, args=("unknown",)) for _ in range(2)]
+    threads += [threading.Thread(target=noise, args=("pages",)) for _ in range(2)]
+    threads.append(threading.Thread(target=faults))
+    start = time.monotonic()
+    for thread in threads:
+        thread.start()
+    pids = [p.pid for p in web.fcgi]
+    rows = []
+    with open(args.out, "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["seconds", "process", "rss_kib", "anon_kib", "file_kib", "fds", "threads"])
+        try:
+            while time.monotonic() - start < args.minutes * 60:
+                t = time.monotonic() - start
+                for i, pid in enumerate(pids):
+                    sample = proc_sample(pid)
+                    rows.append((t, i, sample))
+                    out.writerow([f"{t:.0f}", i, sample["rss_kib"], sample["anon_kib"],
+                                  sample["file_kib"], sample["fds"], sample["threads"]])
+                f.flush()
+                time.sleep(args.sample)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(180)
+    print(f"{args.minutes:.0f} minutes, requests by outcome: "
+          + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    warm = 120
+    flat = True
+    for i in range(len(pids)):
+        mine = [(t, s) for t, p, s in rows if p == i and t >= warm] or \
+               [(t, s) for t, p, s in rows if p == i]
+        for measure in ("rss_kib", "anon_kib", "file_kib", "fds", "threads"):
+            values = [s[measure] for _, s in mine]
+            slope = slope_per_hour([(t, s[measure]) for t, s in mine])
+            print(f"sesam-fcgi {i} {measure}: after warm-up {values[0]}, max {max(values)}, "
+                  f"last {values[-1]}, slope {slope:+.1f}/h")
+            if measure == "anon_kib":
+                flat &= slope < 1024
+            else:
+                flat &= values[-1] <= values[0]
+    print("flat" if flat else "NOT flat")
+
+
+if __name__ == "__main__":
+    main()
