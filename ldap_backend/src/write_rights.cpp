@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+// One synchronous connection of its own rather than a Session: Session has no
+// search with request controls, and this check runs once per `sesam doctor`,
+// where a pool would buy nothing.
+#include "sesam/ldap/write_rights.h"
+
+#include <lber.h>
+#include <ldap.h>
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+#include "errors.h"
+#include "handles.h"
+#include "options.h"
+
+namespace sesam::ldap {
+namespace {
+
+using internal::LdapPtr;
+using internal::MessagePtr;
+
+constexpr char kGetEffectiveRights[] = "1.3.6.1.4.1.42.2.27.9.5.2";
+constexpr std::string_view kActiveDirectoryCapability = "1.2.840.113556.1.4.800";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool Contains(const std::vector<std::string>& values, std::string_view wanted) {
+  return std::any_of(values.begin(), values.end(),
+                     [&](const std::string& value) { return EqualsIgnoreCase(value, wanted); });
+}
+
+std::string Join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+std::string Diagnostic(LDAP* ld) {
+  char* raw = nullptr;
+  ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw);
+  const internal::LdapStringPtr text(raw);
+  return text ? text.get() : "";
+}
+
+Result<LdapPtr> Connect(const config::LdapSection& settings, const SecretString& bind_password) {
+  const std::string uris = Join(settings.uri, " ");
+  LDAP* raw = nullptr;
+  int rc = ldap_initialize(&raw, uris.c_str());
+  LdapPtr ld(raw);
+  if (rc != LDAP_SUCCESS || !ld) return internal::MapResult(rc, "initialize " + uris, "");
+  SESAM_RETURN_IF_ERROR(internal::ApplyOptions(ld.get(), settings));
+  if (settings.start_tls) {
+    rc = ldap_start_tls_s(ld.get(), nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+      return internal::MapResult(rc, "StartTLS to " + uris, Diagnostic(ld.get()));
+    }
+  }
+  if (settings.sasl_mech == "EXTERNAL") {
+    // Present but zero-length credentials, as Session::Open sends them.
+    char nothing[] = "";
+    berval empty{0, nothing};
+    rc = ldap_sasl_bind_s(ld.get(), nullptr, "EXTERNAL", &empty, nullptr, nullptr, nullptr);
+  } else {
+    berval credentials{bind_password.size(), const_cast<char*>(bind_password.c_str())};
+    rc = ldap_sasl_bind_s(ld.get(), settings.bind_dn.c_str(), LDAP_SASL_SIMPLE, &credentials,
+                          nullptr, nullptr, nullptr);
+  }
+  if (rc != LDAP_SUCCESS) return internal::MapResult(rc, "bind to " + uris, Diagnostic(ld.get()));
+  return ld;
+}
+
+// Every value of each requested attribute of the one entry at `dn`.
+Result<std::vector<std::vector<std::string>>> ReadBase(
+    LDAP* ld, const std::string& dn, const std::vector<std::string>& attributes,
+    LDAPControl** controls, std::chrono::milliseconds timeout) {
+  std::vector<char*> names;
+  for (const auto& attribute : attributes) names.push_back(const_cast<char*>(attribute.c_str()));
+  names.push_back(nullptr);
+  timeval limit = internal::ToTimeval(timeout);
+  LDAPMessage* raw = nullptr;
+  const int rc = ldap_search_ext_s(ld, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)",
+                                   names.data(), 0, controls, nullptr, &limit, 1, &raw);
+  const MessagePtr message(raw);
+  if (rc != LDAP_SUCCESS) return internal::MapResult(rc, "search " + dn, Diagnostic(ld));
+  std::vector<std::vector<std::string>> values(attributes.size());
+  LDAPMessage* entry = ldap_first_entry(ld, message.get());
+  if (entry == nullptr) return NotFoundError("no entry " + dn);
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    const internal::BervalsPtr found(ldap_get_values_len(ld, entry, attributes[i].c_str()));
+    for (berval** value = found.get(); value != nullptr && *value != nullptr; ++value) {
+      values[i].emplace_back((*value)->bv_val, (*value)->bv_len);
+    }
+  }
+  return values;
+}
+
+Result<WriteRights> AskEffectiveRights(LDAP* ld, const config::LdapSection& settings,
+                                       const std::string& dn,
+                                       const std::vector<std::string>& wanted) {
+  // The control's value as 389-ds and lib389 use it: the subject as an
+  // authzId ("dn:<bind DN>"), not BER-wrapped. Critical, so that a server
+  // that ignores it cannot answer with an ordinary entry.
+  std::string subject = "dn:" + settings.bind_dn;
+  LDAPControl control{const_cast<char*>(kGetEffectiveRights),
+                      {subject.size(), subject.data()},
+                      1};
+  LDAPControl* controls[] = {&control, nullptr};
+  std::vector<std::string> attributes = wanted;
+  attributes.push_back("attributeLevelRights");
+  SESAM_ASSIGN_OR_RETURN(auto values, ReadBase(ld, dn, attributes, controls, settings.timeout));
+  WriteRights rights;
+  rights.mechanism = "get effective rights control";
+  for (const auto& attribute : wanted) {
+    rights.rights.push_back({attribute, ParseAttributeLevelRights(values.back(), attribute)});
+  }
+  if (values.back().empty()) {
+    rights.note = "the server sent no attributeLevelRights for " + dn;
+  }
+  return rights;
+}
+
+Result<WriteRights> AskAllowedAttributes(LDAP* ld, const config::LdapSection& settings,
+                                         const std::string& dn,
+                                         const std::vector<std::string>& wanted) {
+  SESAM_ASSIGN_OR_RETURN(
+      auto values, ReadBase(ld, dn, {"allowedAttributesEffective"}, nullptr, settings.timeout));
+  WriteRights rights;
+  rights.mechanism = "allowedAttributesEffective";
+  for (const auto& attribute : wanted) {
+    const bool listed = Contains(values.front(), attribute);
+    // unicodePwd is written through the "Reset Password" extended right,
+    // which allowedAttributesEffective does not list: absent is not "no".
+    const bool extended = EqualsIgnoreCase(attribute, "unicodePwd");
+    rights.rights.push_back(
+        {attribute, listed ? Verdict::kYes : (extended ? Verdict::kUnknown : Verdict::kNo)});
+    if (!listed && extended) {
+      rights.note =
+          "unicodePwd is written through the 'Reset Password' extended right, which "
+          "allowedAttributesEffective does not list: check it by hand, e.g. "
+          "dsacls \"<the pupils' OU>\" | grep -i 'reset password'";
+    }
+  }
+  return rights;
+}
+
+}  // namespace
+
+std::vector<std::string> PasswordAttributes(const config::LdapSection& settings) {
+  if (settings.password_mode == config::PasswordMode::kAd) {
+    if (settings.unlock_on_reset) return {"unicodePwd", "lockoutTime"};
+    return {"unicodePwd"};
+  }
+  return {"userPassword"};
+}
+
+Verdict ParseAttributeLevelRights(const std::vector<std::string>& values,
+                                  const std::string& attribute) {
+  for (const auto& value : values) {
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      const std::size_t colon = item.find(':');
+      if (colon == std::string_view::npos) continue;
+      if (!EqualsIgnoreCase(item.substr(0, colon), attribute)) continue;
+      const std::string_view flags = item.substr(colon + 1);
+      return flags.find('w') != std::string_view::npos ? Verdict::kYes : Verdict::kNo;
+    }
+  }
+  return Verdict::kUnknown;
+}
+
+Result<WriteRights> CheckWriteRights(const config::LdapSection& settings,
+                                     const SecretString& bind_password, const std::string& dn) {
+  SESAM_ASSIGN_OR_RETURN(LdapPtr ld, Connect(settings, bind_password));
+  SESAM_ASSIGN_OR_RETURN(
+      auto root, ReadBase(ld.get(), "", {"supportedControl", "supportedCapabilities"}, nullptr,
+                          settings.timeout));
+  const std::vector<std::string> wanted = PasswordAttributes(settings);
+  if (Contains(root[0], kGetEffectiveRights)) {
+    return AskEffectiveRights(ld.get(), settings, dn, wanted);
+  }
+  if (Contains(root[1], kActiveDirectoryCapability)) {
+    return AskAllowedAttributes(ld.get(), settings, dn, wanted);
+  }
+  WriteRights rights;
+  for (const auto& attribute : wanted) rights.rights.push_back({attribute, Verdict::kUnknown});
+  // slapacl evaluates slapd's access rules offline, on the server's host.
+  std::string by_hand;
+  for (const auto& attribute : wanted) {
+    if (!by_hand.empty()) by_hand += "; ";
+    by_hand += "slapacl -F /etc/ldap/slapd.d -D \"" + settings.bind_dn + "\" -b \"" + dn +
+               "\" " + attribute + "/write";
+  }
+  rights.note =
+      "the server offers no effective-rights mechanism (OpenLDAP has none in a stock build); "
+      "check by hand on the server: " +
+      by_hand;
+  return rights;
+}
+
+}  // namespace sesam::ldap
