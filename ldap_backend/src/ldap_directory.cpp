@@ -16,6 +16,7 @@
 #include "account_attributes.h"
 #include "options.h"
 #include "password_hash.h"
+#include "server_profile.h"
 #include "sesam/ldap/directory.h"
 #include "sesam/log.h"
 #include "sesam/mutex.h"
@@ -155,10 +156,9 @@ class LdapDirectory final : public Directory {
   }
 
   Result<Account> FindAccountById(std::string_view id) override {
-    const bool well_formed =
-        id.size() == 36 && std::all_of(id.begin(), id.end(), [](char c) {
-          return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
-        });
+    const bool well_formed = id.size() == 36 && std::all_of(id.begin(), id.end(), [](char c) {
+                               return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+                             });
     if (!well_formed) return NotFoundError("no account with this entryUUID");
     const std::string filter = "(&(entryUUID=" + std::string(id) + ")" +
                                internal::ExpandFilterAnyUser(settings_.user_filter) + ")";
@@ -234,6 +234,23 @@ class LdapDirectory final : public Directory {
       return session.Search(settings_.base, LDAP_SCOPE_BASE, "(objectClass=*)", {"1.1"}, 1)
           .status();
     });
+  }
+
+  Result<ServerProfile> Profile() override {
+    {
+      MutexLock lock(profile_mutex_);
+      if (profile_) return *profile_;
+    }
+    // Detected outside the lock: two first callers may both detect, and
+    // both find the same.
+    ServerProfile detected;
+    SESAM_RETURN_IF_ERROR(pool_.Run([&](Session& session) -> Status {
+      SESAM_ASSIGN_OR_RETURN(detected, internal::DetectProfile(session, settings_));
+      return Status::Ok();
+    }));
+    MutexLock lock(profile_mutex_);
+    if (!profile_) profile_ = detected;
+    return *profile_;
   }
 
  private:
@@ -620,6 +637,8 @@ class LdapDirectory final : public Directory {
   config::LdapSection settings_;
   std::vector<std::string> attributes_;
   internal::Pool pool_;
+  Mutex profile_mutex_;
+  std::optional<ServerProfile> profile_ SESAM_GUARDED_BY(profile_mutex_);
   Mutex abandoned_mutex_;
   std::deque<std::string> abandoned_ SESAM_GUARDED_BY(abandoned_mutex_);
 };

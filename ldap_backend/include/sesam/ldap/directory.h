@@ -116,6 +116,16 @@ inline std::vector<std::string> AllAddresses(const Account& account) {
   all.insert(all.end(), account.coaccount_addresses.begin(), account.coaccount_addresses.end());
   return all;
 }
+// What the server offers, found out once (rootDSE and subschema) on the first
+// connection and kept; `sesam doctor` prints it, sesam-fcgi logs it at start.
+struct ServerProfile {
+  std::string vendor;         // "OpenLDAP", "389 Directory Server", "Active Directory", "unknown"
+  std::string id_attribute;   // the attribute Account::id is read from
+  std::string state_source;   // "userPassword", "pwdLastSet" (AD) or "pwdChangedTime"
+  bool sesam_schema = false;  // objectClass sesamAccount known: rounds and claims in the directory
+  bool assertion_control = false;  // RFC 4528 assertion honoured on modify (supportedControl)
+};
+
 // Status::reason() of FindAccount's NotFound when several entries match.
 inline constexpr std::string_view kReasonSeveralAccounts = "ldap.several_accounts";
 
@@ -174,6 +184,12 @@ class Directory {
 
   // OK when the directory answers (a bound connection and a base search).
   virtual Status Ping() = 0;
+
+  // The server's profile (see ServerProfile). The LDAP implementation finds
+  // it on its first connection and keeps it for its lifetime; until then a
+  // call connects (Unavailable / DeadlineExceeded when it cannot, and the
+  // next call tries again).
+  virtual Result<ServerProfile> Profile() = 0;
 };
 
 // The LDAP implementation: a pool of bound connections per `settings`.

@@ -180,6 +180,16 @@ class FakeDirectory : public ldap::Directory {
     MutexLock lock(gate_mutex_);
     return ping_calls_;
   }
+  // What Profile() answers (by default OpenLDAP with the Sesam schema).
+  void SetProfile(ldap::ServerProfile profile) {
+    MutexLock lock(mutex_);
+    profile_ = std::move(profile);
+  }
+  Result<ldap::ServerProfile> Profile() override {
+    MutexLock lock(mutex_);
+    if (down_) return UnavailableError("fake directory is down");
+    return profile_;
+  }
   Status Ping() override {
     {
       MutexLock gate_lock(gate_mutex_);
@@ -219,6 +229,11 @@ class FakeDirectory : public ldap::Directory {
   std::map<std::string, ldap::Account> accounts_ SESAM_GUARDED_BY(mutex_);
   std::map<std::string, std::string> passwords_ SESAM_GUARDED_BY(mutex_);
   int cancel_calls_ SESAM_GUARDED_BY(mutex_) = 0;
+  ldap::ServerProfile profile_ SESAM_GUARDED_BY(mutex_){.vendor = "OpenLDAP",
+                                                        .id_attribute = "entryUUID",
+                                                        .state_source = "userPassword",
+                                                        .sesam_schema = true,
+                                                        .assertion_control = true};
   std::map<std::string, std::vector<std::pair<std::string, std::chrono::system_clock::time_point>>>
       rounds_ SESAM_GUARDED_BY(mutex_);
 };
