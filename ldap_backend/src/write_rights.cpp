@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "handles.h"
 #include "options.h"
+#include "server_profile.h"
 
 namespace sesam::ldap {
 namespace {
@@ -22,7 +23,6 @@ using internal::LdapPtr;
 using internal::MessagePtr;
 
 constexpr char kGetEffectiveRights[] = "1.3.6.1.4.1.42.2.27.9.5.2";
-constexpr std::string_view kActiveDirectoryCapability = "1.2.840.113556.1.4.800";
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -80,16 +80,17 @@ Result<LdapPtr> Connect(const config::LdapSection& settings, const SecretString&
 }
 
 // Every value of each requested attribute of the one entry at `dn`.
-Result<std::vector<std::vector<std::string>>> ReadBase(
-    LDAP* ld, const std::string& dn, const std::vector<std::string>& attributes,
-    LDAPControl** controls, std::chrono::milliseconds timeout) {
+Result<std::vector<std::vector<std::string>>> ReadBase(LDAP* ld, const std::string& dn,
+                                                       const std::vector<std::string>& attributes,
+                                                       LDAPControl** controls,
+                                                       std::chrono::milliseconds timeout) {
   std::vector<char*> names;
   for (const auto& attribute : attributes) names.push_back(const_cast<char*>(attribute.c_str()));
   names.push_back(nullptr);
   timeval limit = internal::ToTimeval(timeout);
   LDAPMessage* raw = nullptr;
-  const int rc = ldap_search_ext_s(ld, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)",
-                                   names.data(), 0, controls, nullptr, &limit, 1, &raw);
+  const int rc = ldap_search_ext_s(ld, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)", names.data(),
+                                   0, controls, nullptr, &limit, 1, &raw);
   const MessagePtr message(raw);
   if (rc != LDAP_SUCCESS) return internal::MapResult(rc, "search " + dn, Diagnostic(ld));
   std::vector<std::vector<std::string>> values(attributes.size());
@@ -111,9 +112,7 @@ Result<WriteRights> AskEffectiveRights(LDAP* ld, const config::LdapSection& sett
   // authzId ("dn:<bind DN>"), not BER-wrapped. Critical, so that a server
   // that ignores it cannot answer with an ordinary entry.
   std::string subject = "dn:" + settings.bind_dn;
-  LDAPControl control{const_cast<char*>(kGetEffectiveRights),
-                      {subject.size(), subject.data()},
-                      1};
+  LDAPControl control{const_cast<char*>(kGetEffectiveRights), {subject.size(), subject.data()}, 1};
   LDAPControl* controls[] = {&control, nullptr};
   std::vector<std::string> attributes = wanted;
   attributes.push_back("attributeLevelRights");
@@ -192,7 +191,7 @@ Result<WriteRights> CheckWriteRights(const config::LdapSection& settings,
   if (Contains(root[0], kGetEffectiveRights)) {
     return AskEffectiveRights(ld.get(), settings, dn, wanted);
   }
-  if (Contains(root[1], kActiveDirectoryCapability)) {
+  if (Contains(root[1], internal::kActiveDirectoryCapabilityOid)) {
     return AskAllowedAttributes(ld.get(), settings, dn, wanted);
   }
   WriteRights rights;
@@ -201,8 +200,8 @@ Result<WriteRights> CheckWriteRights(const config::LdapSection& settings,
   std::string by_hand;
   for (const auto& attribute : wanted) {
     if (!by_hand.empty()) by_hand += "; ";
-    by_hand += "slapacl -F /etc/ldap/slapd.d -D \"" + settings.bind_dn + "\" -b \"" + dn +
-               "\" " + attribute + "/write";
+    by_hand += "slapacl -F /etc/ldap/slapd.d -D \"" + settings.bind_dn + "\" -b \"" + dn + "\" " +
+               attribute + "/write";
   }
   rights.note =
       "the server offers no effective-rights mechanism (OpenLDAP has none in a stock build); "

@@ -118,8 +118,8 @@ SmtpProbe ProbeSmtp(const config::MailSection& settings) {
   // A successful set-up ends on a 2xx reply (EHLO's 250 or AUTH's 235); only
   // a failure's reply says anything about the failure.
   probe.status = internal::CurlStatus(code, code == CURLE_OK ? 0 : reply, detail);
-  probe.tls = code == CURLE_OK &&
-              (settings.starttls || settings.smtp_url.rfind("smtps://", 0) == 0);
+  probe.tls =
+      code == CURLE_OK && (settings.starttls || settings.smtp_url.rfind("smtps://", 0) == 0);
   curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, nullptr);
   curl.reset();  // QUIT, through the debug callback still
   return probe;
