@@ -1,0 +1,255 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""`sesam doctor` against the real slapd and SMTP sink of with_servers.py
+(--slapd --smtp): all ok, and each failure it must find with its fix (wrong
+bind password, SMTP down, SMTP AUTH refused, STARTTLS missing, a secret the
+portal's user cannot read, the state store missing, foreign or corrupt, an
+unknown --user). No mail may reach the sink.
+
+  with_servers.py --slapd --smtp -- sesam_doctor_test.py --sesam PATH
+
+The portal's user is `nobody` here, named by a sesam-fcgi.service found
+through $SYSTEMD_UNIT_PATH (no user is added to the host); the checks that
+open files as that user need root and are skipped otherwise.
+"""
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+ARGS = None
+E = os.environ
+IS_ROOT = os.geteuid() == 0
+
+
+def write_private(path, data):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(data)
+
+
+class SesamDoctorTest(unittest.TestCase):
+    def setUp(self):
+        workdir = E["SESAM_TEST_WORKDIR"]
+        os.chmod(workdir, 0o711)  # so that `nobody` reaches our files below
+        self.dir = os.path.join(workdir, "doctor-%s" % self._testMethodName)
+        os.makedirs(self.dir)
+        os.chmod(self.dir, 0o711)
+        with open(E["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"]) as f:
+            self.bind_secret = os.path.join(self.dir, "ldap.secret")
+            write_private(self.bind_secret, f.read())
+        self.key = os.path.join(self.dir, "token.key")
+        write_private(self.key, os.urandom(16).hex() + os.urandom(16).hex())
+        self.mail_secret = os.path.join(self.dir, "mail.secret")
+        write_private(self.mail_secret, E["SESAM_TEST_SMTP_PASSWORD"])
+        self.state = os.path.join(self.dir, "state")
+        os.mkdir(self.state, 0o700)
+        self.units = os.path.join(self.dir, "units")
+        os.mkdir(self.units)
+        with open(os.path.join(self.units, "sesam-fcgi.service"), "w") as f:
+            f.write("[Unit]\nDescription=test\n[Service]\nUser=nobody\nGroup=nogroup\n"
+                    "ExecStart=/bin/true\n")
+        if IS_ROOT:
+            for path in (self.bind_secret, self.key, self.mail_secret, self.state):
+                shutil.chown(path, "nobody")
+        self.ldap = {}
+        self.mail = {"smtp_url": E["SESAM_TEST_SMTP_URL"]}
+
+    def doctor(self, *args):
+        with open(E["SESAM_TEST_CONFIG"]) as f:
+            ldap = f.read().replace(E["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"], self.bind_secret)
+        for key, value in self.ldap.items():
+            ldap += "%s = %s\n" % (key, value)
+        mail = "".join("%s = %s\n" % item for item in self.mail.items())
+        config = os.path.join(self.dir, "sesam.conf")
+        with open(config, "w") as f:
+            f.write(ldap + "[mail]\nfrom = Sint-Jan <noreply@sint-jan.test>\n" + mail +
+                    "[web]\nbase_url = https://reset.sint-jan.test/sesam\n"
+                    "state_dir = %s\n[token]\nkey_file = %s\n" % (self.state, self.key))
+        env = dict(E, SYSTEMD_UNIT_PATH=self.units)
+        done = subprocess.run([ARGS.sesam, "doctor", "--config", config] + list(args), env=env,
+                              capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stdout + done.stderr
+
+    def assertLine(self, output, verdict, check, text):
+        """A line "VERDICT  CHECK: ...TEXT..." (TEXT may be on the fix line after it)."""
+        lines = output.splitlines()
+        for i, line in enumerate(lines):
+            if not line.startswith("%-4s  %s: " % (verdict, check)):
+                continue
+            fix = lines[i + 1] if i + 1 < len(lines) and lines[i + 1].startswith("      fix:") else ""
+            if text in line or text in fix:
+                return
+        self.fail("no '%s %s: ...%s...' in:\n%s" % (verdict, check, text, output))
+
+    def tearDown(self):
+        # Nothing the doctor does may send a message.
+        self.assertEqual([], os.listdir(E["SESAM_TEST_MAIL_DIR"]))
+
+    def test_all_ok(self):
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(0, rc, out)
+        self.assertNotIn("\nfail", "\n" + out)
+        self.assertLine(out, "ok", "bind", "cn=sesam,ou=services,dc=school,dc=test")
+        self.assertLine(out, "ok", "directory", "account id from entryUUID; password state "
+                        "from userPassword")
+        self.assertLine(out, "ok", "schema", "the Sesam schema is loaded")
+        self.assertLine(out, "ok", "account 'jan.selle'", "uid=jan.selle,ou=people")
+        self.assertLine(out, "ok", "account 'jan.selle'",
+                        "own jan.selle@school.test; co-account mama.selle@example.test, "
+                        "papa.selle@example.test")
+        # OpenLDAP: no effective-rights mechanism, said so, with the check by hand.
+        self.assertLine(out, "warn", "password write", "slapacl")
+        self.assertLine(out, "ok", "state store", "opens, reads and takes a write")
+        self.assertLine(out, "ok", "smtp", "greeting, EHLO accepted; no mail sent")
+        if IS_ROOT:
+            self.assertLine(out, "ok", "files", "'nobody' (sesam-fcgi.service) can read "
+                            "bind_password_file, key_file")
+        self.assertTrue(out.rstrip().endswith("0 failed"), out)
+
+    def test_starttls_and_auth(self):
+        self.mail = {"smtp_url": E["SESAM_TEST_SMTP_STARTTLS_URL"], "starttls": "yes",
+                     "tls_ca_file": E["SESAM_TEST_SMTP_CA"],
+                     "username": E["SESAM_TEST_SMTP_USER"], "password_file": self.mail_secret}
+        rc, out = self.doctor("--user", "els.peeters")
+        self.assertEqual(0, rc, out)
+        self.assertLine(out, "ok", "smtp", "STARTTLS (certificate verified), AUTH as "
+                        + E["SESAM_TEST_SMTP_USER"] + " accepted; no mail sent")
+        self.assertNotIn(E["SESAM_TEST_SMTP_PASSWORD"], out)
+
+    def test_smtp_auth_refused(self):
+        write_private(self.mail_secret, "not-the-password")
+        if IS_ROOT:
+            shutil.chown(self.mail_secret, "nobody")
+        self.mail = {"smtp_url": E["SESAM_TEST_SMTP_STARTTLS_URL"], "starttls": "yes",
+                     "tls_ca_file": E["SESAM_TEST_SMTP_CA"],
+                     "username": E["SESAM_TEST_SMTP_USER"], "password_file": self.mail_secret}
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "smtp", "check [mail] username and the password")
+
+    def test_starttls_not_offered(self):
+        self.mail = {"smtp_url": E["SESAM_TEST_SMTP_URL"], "starttls": "yes",
+                     "tls_ca_file": E["SESAM_TEST_SMTP_CA"]}
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "smtp", "does not offer STARTTLS")
+
+    def test_smtp_down(self):
+        pid = int(E["SESAM_TEST_SMTP_PID"])
+        os.kill(pid, signal.SIGUSR1)
+        try:
+            self.wait_smtp("down")
+            rc, out = self.doctor("--user", "jan.selle")
+        finally:
+            os.kill(pid, signal.SIGUSR2)
+            self.wait_smtp("up")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "smtp", "check [mail] smtp_url (host and port)")
+        # The directory checks still ran.
+        self.assertLine(out, "ok", "bind", "cn=sesam")
+
+    def wait_smtp(self, wanted):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with open(E["SESAM_TEST_SMTP_STATE"]) as f:
+                if f.read().strip() == wanted:
+                    return
+            time.sleep(0.05)
+        self.fail("the SMTP sink did not go " + wanted)
+
+    def test_wrong_bind_password(self):
+        write_private(self.bind_secret, "not-the-service-password")
+        if IS_ROOT:
+            shutil.chown(self.bind_secret, "nobody")
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "bind", "check [ldap] bind_dn")
+        self.assertNotIn("not-the-service-password", out)
+        self.assertNotIn("account 'jan.selle'", out)  # skipped after a failed bind
+        self.assertLine(out, "ok", "smtp", "no mail sent")
+
+    def test_directory_down(self):
+        subprocess.run([E["SESAM_TEST_LDAP_CONTROL"], "stop"], check=True, timeout=60)
+        try:
+            rc, out = self.doctor("--user", "jan.selle")
+        finally:
+            subprocess.run([E["SESAM_TEST_LDAP_CONTROL"], "start"], check=True, timeout=60)
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "bind", "that the server runs")
+
+    def test_unknown_user_fails(self):
+        rc, out = self.doctor("--user", "nobody.here")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "account 'nobody.here'", "no entry matches")
+        self.assertLine(out, "fail", "account 'nobody.here'", "check the username")
+
+    def test_account_without_address(self):
+        rc, out = self.doctor("--user", "tom.zonder")
+        self.assertEqual(0, rc, out)
+        self.assertLine(out, "warn", "account 'tom.zonder'", "a reset mails nobody")
+
+    def test_without_user(self):
+        rc, out = self.doctor()
+        self.assertEqual(0, rc, out)
+        self.assertLine(out, "warn", "account", "sesam doctor --user NAME")
+
+    @unittest.skipUnless(IS_ROOT, "only root can open files as another user")
+    def test_secret_unreadable_for_service_user(self):
+        shutil.chown(self.bind_secret, "root")
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "files", "'bind_password_file': sesam-fcgi.service runs as "
+                        "'nobody', who cannot read " + self.bind_secret)
+        self.assertLine(out, "fail", "files", "chown nobody " + self.bind_secret)
+        # Root itself could read it: the bind works.
+        self.assertLine(out, "ok", "bind", "cn=sesam")
+
+    def test_state_dir_missing(self):
+        os.rmdir(self.state)
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "state store", "install -d -o nobody -m 0700 " + self.state)
+
+    @unittest.skipUnless(IS_ROOT, "only root can give the directory away")
+    def test_state_dir_wrong_owner(self):
+        shutil.chown(self.state, "root")
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "state store", "chown -R nobody " + self.state)
+        self.assertEqual([], os.listdir(self.state))  # nothing created as the wrong owner
+
+    def test_state_store_corrupt(self):
+        write_private(os.path.join(self.state, "data.mdb"), "this is no LMDB file\n" * 512)
+        if IS_ROOT:
+            shutil.chown(os.path.join(self.state, "data.mdb"), "nobody")
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "state store", "data.mdb aside")
+
+    def test_config_that_does_not_load(self):
+        self.ldap = {"no_such_key": "1"}
+        rc, out = self.doctor()
+        self.assertEqual(2, rc, out)
+        self.assertLine(out, "fail", "config", "no_such_key")
+
+    def test_usage(self):
+        done = subprocess.run([ARGS.sesam, "doctor", "--bogus"], capture_output=True, text=True)
+        self.assertEqual(2, done.returncode)
+        self.assertIn("unknown option '--bogus'", done.stderr)
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sesam", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
