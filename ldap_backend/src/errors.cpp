@@ -19,8 +19,10 @@ struct Reader {
     std::size_t length = static_cast<unsigned char>(data[1]);
     std::size_t header = 2;
     if (length & 0x80) {
+      // BER allows a longer length form than needed: 389-ds sends its
+      // 3-byte control as 30 84 00 00 00 03 ... (four length bytes).
       const std::size_t bytes = length & 0x7F;
-      if (bytes == 0 || bytes > 2 || data.size() < 2 + bytes) return false;
+      if (bytes == 0 || bytes > 4 || data.size() < 2 + bytes) return false;
       length = 0;
       for (std::size_t i = 0; i < bytes; ++i) {
         length = (length << 8) | static_cast<unsigned char>(data[2 + i]);

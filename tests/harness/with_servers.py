@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""with_servers.py [--slapd] [--smtp] [--web] [--timeout S] -- COMMAND ...
+"""with_servers.py [--slapd | --ds389] [--smtp] [--web] [--timeout S] -- COMMAND ...
 
 Starts the requested real servers on 127.0.0.1, each in a fresh temp dir, runs
 COMMAND with their coordinates in the environment (see each module's env()),
@@ -22,6 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slapd", action="store_true", help="an OpenLDAP server with test accounts")
+    parser.add_argument("--ds389", action="store_true",
+                        help="a 389 Directory Server with test accounts (root only; instead of --slapd)")
     parser.add_argument("--smtp", action="store_true", help="an SMTP sink that stores messages")
     parser.add_argument("--web", action="store_true",
                         help="nginx in front of sesam-fcgi (implies --slapd --smtp)")
@@ -32,8 +34,11 @@ def main():
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
+    if args.slapd and args.ds389:
+        parser.error("--slapd and --ds389 both export SESAM_TEST_LDAP_*: pick one")
     if args.web:
-        args.slapd = args.smtp = True
+        args.smtp = True
+        args.slapd = not args.ds389
 
     def on_timeout(signum, frame):
         raise TimeoutError(f"with_servers: command still running after {args.timeout}s")
@@ -48,6 +53,9 @@ def main():
         if args.slapd:
             from sesam_harness.slapd import Slapd
             env.update(servers.enter_context(Slapd(workdir)).env())
+        if args.ds389:
+            from sesam_harness.ds389 import Ds389
+            env.update(servers.enter_context(Ds389(workdir)).env())
         if args.smtp:
             from sesam_harness.smtp import SmtpSink
             env.update(servers.enter_context(SmtpSink(workdir)).env())

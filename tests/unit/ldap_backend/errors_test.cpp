@@ -69,6 +69,23 @@ TEST(PpolicyControl, DecodesErrors) {
   STRCMP_EQUAL("ppolicy.other", std::string(PpolicyReason(PpolicyError::kAccountLocked)).c_str());
 }
 
+TEST(PpolicyControl, DecodesLongFormLengths) {
+  // As 389-ds 2.3 sends them (captured with ldappasswd -e ppolicy): every
+  // length in four bytes.
+  auto quality = DecodePpolicyResponse(std::string("\x30\x84\x00\x00\x00\x03\x81\x01\x05", 9));
+  CHECK_TRUE(quality && quality->error == PpolicyError::kInsufficientPasswordQuality);
+  auto history = DecodePpolicyResponse(std::string("\x30\x84\x00\x00\x00\x03\x81\x01\x08", 9));
+  CHECK_TRUE(history && history->error == PpolicyError::kPasswordInHistory);
+  auto warning = DecodePpolicyResponse(
+      std::string("\x30\x84\x00\x00\x00\x09\xa0\x84\x00\x00\x00\x03\x80\x01\x2c", 15));
+  CHECK_TRUE(warning && warning->time_before_expiration == 44);
+  // Five length bytes, or a length past the end, stay malformed.
+  CHECK_FALSE(DecodePpolicyResponse(std::string("\x30\x85\x00\x00\x00\x00\x03\x81\x01\x05", 10))
+                  .has_value());
+  CHECK_FALSE(
+      DecodePpolicyResponse(std::string("\x30\x84\xff\xff\xff\xff\x81\x01\x05", 9)).has_value());
+}
+
 TEST(PpolicyControl, DecodesWarnings) {
   // warning: timeBeforeExpiration 300 (0x012c); no error.
   auto warning = DecodePpolicyResponse(std::string("\x30\x06\xa0\x04\x80\x02\x01\x2c", 8));
