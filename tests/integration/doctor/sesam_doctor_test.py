@@ -24,6 +24,7 @@ import unittest
 ARGS = None
 E = os.environ
 IS_ROOT = os.geteuid() == 0
+SERVER = E.get("SESAM_TEST_LDAP_SERVER", "openldap")  # slapd.py exports none
 
 
 def write_private(path, data):
@@ -32,7 +33,9 @@ def write_private(path, data):
         f.write(data)
 
 
-class SesamDoctorTest(unittest.TestCase):
+class DoctorCase(unittest.TestCase):
+    """What every case shares: its own files, a config, running the doctor."""
+
     def setUp(self):
         workdir = E["SESAM_TEST_WORKDIR"]
         os.chmod(workdir, 0o711)  # so that `nobody` reaches our files below
@@ -90,6 +93,9 @@ class SesamDoctorTest(unittest.TestCase):
         # Nothing the doctor does may send a message.
         self.assertEqual([], os.listdir(E["SESAM_TEST_MAIL_DIR"]))
 
+
+@unittest.skipUnless(SERVER == "openldap", "OpenLDAP (with_servers.py --slapd)")
+class SesamDoctorTest(DoctorCase):
     def test_all_ok(self):
         rc, out = self.doctor("--user", "jan.selle")
         self.assertEqual(0, rc, out)
@@ -241,6 +247,37 @@ class SesamDoctorTest(unittest.TestCase):
         done = subprocess.run([ARGS.sesam, "doctor", "--bogus"], capture_output=True, text=True)
         self.assertEqual(2, done.returncode)
         self.assertIn("unknown option '--bogus'", done.stderr)
+
+
+@unittest.skipUnless(SERVER == "389ds", "389-ds (with_servers.py --ds389)")
+class Ds389DoctorTest(DoctorCase):
+    """389-ds as a school has it: no Sesam schema, nsUniqueId, and the Get
+    Effective Rights control, so the right to write is asked, not guessed."""
+
+    def test_all_ok(self):
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(0, rc, out)
+        self.assertLine(out, "ok", "bind", "(StartTLS)")
+        self.assertLine(out, "ok", "directory", "389 Directory Server; account id from nsUniqueId")
+        self.assertLine(out, "ok", "schema", "no Sesam schema: host-local mode")
+        self.assertLine(out, "ok", "account 'jan.selle'", "co-account mama.selle@example.test")
+        self.assertLine(out, "ok", "password write", "may write userPassword of "
+                        "uid=jan.selle,ou=people,dc=school,dc=test (get effective rights control)")
+
+    def test_write_right_denied(self):
+        # A deny ACI on one entry beats the allow on ou=people (389 evaluates deny first).
+        dn = "uid=pw.exop," + E["SESAM_TEST_LDAP_PEOPLE"]
+        ldif = ("dn: %s\nchangetype: modify\nadd: aci\naci: (targetattr=\"userPassword\")"
+                "(version 3.0; acl \"doctor test: no reset\"; deny (write) "
+                "userdn=\"ldap:///%s\";)\n" % (dn, E["SESAM_TEST_LDAP_BIND_DN"]))
+        subprocess.run(["ldapmodify", "-x", "-ZZ", "-H", E["SESAM_TEST_LDAP_URI"], "-D",
+                        E["SESAM_TEST_LDAP_ADMIN_DN"], "-w", E["SESAM_TEST_LDAP_ADMIN_PASSWORD"]],
+                       input=ldif, text=True, check=True, capture_output=True, timeout=30,
+                       env=dict(E, LDAPTLS_CACERT=E["SESAM_TEST_LDAP_CA_FILE"]))
+        rc, out = self.doctor("--user", "pw.exop")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "password write", "may not write userPassword of " + dn)
+        self.assertLine(out, "fail", "password write", "grant the service account write access")
 
 
 def main():
