@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""with_servers.py [--slapd | --ds389] [--smtp] [--web] [--timeout S] -- COMMAND ...
+"""with_servers.py [--slapd | --ds389 | --samba] [--smtp] [--web] [--timeout S] -- COMMAND ...
 
 Starts the requested real servers on 127.0.0.1, each in a fresh temp dir, runs
 COMMAND with their coordinates in the environment (see each module's env()),
 and stops them all afterwards. COMMAND's exit status is ours. A watchdog ends
 everything after --timeout seconds, so a hung test never outlives its run.
+--samba is a Samba AD DC instead of slapd, with the same SESAM_TEST_LDAP_*
+variables (sesam_harness/samba.py); it waits for the machine-wide Samba lock.
 """
 
 import argparse
@@ -24,9 +26,12 @@ def main():
     parser.add_argument("--slapd", action="store_true", help="an OpenLDAP server with test accounts")
     parser.add_argument("--ds389", action="store_true",
                         help="a 389 Directory Server with test accounts (root only; instead of --slapd)")
+    parser.add_argument("--samba", action="store_true",
+                        help="a Samba AD DC with test accounts, instead of slapd")
     parser.add_argument("--smtp", action="store_true", help="an SMTP sink that stores messages")
     parser.add_argument("--web", action="store_true",
-                        help="nginx in front of sesam-fcgi (implies --slapd --smtp)")
+                        help="nginx in front of sesam-fcgi (implies --smtp, and --slapd "
+                        "unless --samba)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (for debugging)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
@@ -34,11 +39,11 @@ def main():
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
-    if args.slapd and args.ds389:
-        parser.error("--slapd and --ds389 both export SESAM_TEST_LDAP_*: pick one")
+    if sum([args.slapd, args.ds389, args.samba]) > 1:
+        parser.error("--slapd, --ds389 and --samba export the same variables: choose one")
     if args.web:
         args.smtp = True
-        args.slapd = not args.ds389
+        args.slapd = not (args.ds389 or args.samba)
 
     def on_timeout(signum, frame):
         raise TimeoutError(f"with_servers: command still running after {args.timeout}s")
@@ -56,6 +61,9 @@ def main():
         if args.ds389:
             from sesam_harness.ds389 import Ds389
             env.update(servers.enter_context(Ds389(workdir)).env())
+        if args.samba:
+            from sesam_harness.samba import Samba
+            env.update(servers.enter_context(Samba(workdir)).env())
         if args.smtp:
             from sesam_harness.smtp import SmtpSink
             env.update(servers.enter_context(SmtpSink(workdir)).env())
