@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "account_attributes.h"
+#include "account_id.h"
+#include "host_state.h"
 #include "options.h"
 #include "password_hash.h"
 #include "server_profile.h"
@@ -143,8 +145,10 @@ std::string DisabledBy(const Entry& entry) {
 
 class LdapDirectory final : public Directory {
  public:
-  LdapDirectory(config::LdapSection settings, SecretString bind_password)
-      : settings_(settings), pool_(std::move(settings), std::move(bind_password)) {
+  LdapDirectory(config::LdapSection settings, SecretString bind_password, HostState host)
+      : settings_(settings),
+        pool_(std::move(settings), std::move(bind_password)),
+        ledger_(std::move(host)) {
     attributes_ = internal::AccountAttributes(settings_);
   }
 
@@ -152,21 +156,24 @@ class LdapDirectory final : public Directory {
     if (username.empty() || username.size() > kMaxUsernameBytes || !utf8::IsValid(username)) {
       return NotFoundError("no account for this username");
     }
-    return FindOne(internal::ExpandFilter(settings_.user_filter, username), username);
+    SESAM_ASSIGN_OR_RETURN(const ServerProfile profile, Profile());
+    return FindOne(internal::ExpandFilter(settings_.user_filter, username), username, profile);
   }
 
   Result<Account> FindAccountById(std::string_view id) override {
-    const bool well_formed = id.size() == 36 && std::all_of(id.begin(), id.end(), [](char c) {
-                               return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
-                             });
-    if (!well_formed) return NotFoundError("no account with this entryUUID");
-    const std::string filter = "(&(entryUUID=" + std::string(id) + ")" +
-                               internal::ExpandFilterAnyUser(settings_.user_filter) + ")";
-    return FindOne(filter, id);
+    SESAM_ASSIGN_OR_RETURN(const ServerProfile profile, Profile());
+    // Only an id of the attribute's own form reaches a filter.
+    const std::optional<std::string> assertion = internal::IdFilter(profile.id_attribute, id);
+    if (!assertion) return NotFoundError("no account with this " + profile.id_attribute);
+    const std::string filter =
+        "(&" + *assertion + internal::ExpandFilterAnyUser(settings_.user_filter) + ")";
+    return FindOne(filter, id, profile);
   }
 
   Result<std::string> BeginResetRound(const Account& account, const config::Rate& limit,
                                       std::chrono::system_clock::time_point now) override {
+    SESAM_ASSIGN_OR_RETURN(const ServerProfile profile, Profile());
+    if (!profile.sesam_schema) return BeginHostRound(account, profile, limit, now);
     const long long now_seconds =
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     const long long window_seconds =
@@ -188,6 +195,11 @@ class LdapDirectory final : public Directory {
   }
 
   Status CancelResetRound(const Account& account, std::string_view round_id) override {
+    SESAM_ASSIGN_OR_RETURN(const ServerProfile profile, Profile());
+    if (!profile.sesam_schema) {
+      if (account.id.empty()) return Status::Ok();  // no round was ever counted for it
+      return ledger_.CancelRound(ledger_.AccountKey(profile.id_attribute, account.id), round_id);
+    }
     return RewriteRounds(account, [&](std::vector<internal::Round>& rounds) {
       std::erase_if(rounds, [&](const internal::Round& round) { return round.id == round_id; });
       return Status::Ok();
@@ -195,6 +207,11 @@ class LdapDirectory final : public Directory {
   }
 
   Status ClearResetRounds(const Account& account) override {
+    SESAM_ASSIGN_OR_RETURN(const ServerProfile profile, Profile());
+    if (!profile.sesam_schema) {
+      if (account.id.empty()) return Status::Ok();
+      return ledger_.ClearRounds(ledger_.AccountKey(profile.id_attribute, account.id));
+    }
     return RewriteRounds(account, [](std::vector<internal::Round>& rounds) {
       rounds.clear();
       return Status::Ok();
@@ -203,30 +220,25 @@ class LdapDirectory final : public Directory {
 
   Status SetPassword(const Account& account, const SecretString& new_password,
                      std::string_view expected_state) override {
-    // Set when the write (or the claim before it) went out and its answer was
-    // lost: the connection dropped or the server stalled. Pool::Run does not
-    // retry such a failure, so the read-back below decides.
-    std::optional<InDoubt> doubt;
-    const Status status = pool_.Run([&](Session& session) -> Status {
-      SESAM_ASSIGN_OR_RETURN(Entry entry, ReadEntry(session, account.dn));
-      const std::vector<std::string>& old_values = entry.Values("userPassword");
-      if (internal::PasswordState(old_values, entry.First("pwdLastSet")) != expected_state) {
-        return StateChanged("the password was changed since this reset began");
-      }
-      switch (settings_.password_mode) {
-        case config::PasswordMode::kCrypt:
-        case config::PasswordMode::kArgon2:
-          return WriteHashed(session, entry, new_password, doubt);
-        case config::PasswordMode::kExop:
-        case config::PasswordMode::kAd:
-          return WriteClaimed(session, entry, new_password, expected_state, doubt);
-      }
-      return InternalError("unknown password_mode");
-    });
-    if (doubt) return ReadBack(account, new_password, expected_state, *doubt);
-    // Nothing was sent that could change the password.
-    if (Unreachable(status)) return NotChanged(status);
-    return status;
+    Result<ServerProfile> profile = Profile();
+    if (!profile.ok()) {
+      return Unreachable(profile.status()) ? NotChanged(profile.status()) : profile.status();
+    }
+    if (!NeedsHostClaim(*profile)) return Write(account, new_password, expected_state, *profile);
+    // The directory cannot decide atomically: one writer per account and
+    // state on this host (see "Host-local state" in sesam/ldap/directory.h).
+    if (account.id.empty()) {
+      return FailedPreconditionError("the account has no readable " + profile->id_attribute);
+    }
+    const std::string key = ledger_.ClaimKey(profile->id_attribute, account.id, expected_state);
+    SESAM_ASSIGN_OR_RETURN(const std::string claim, ledger_.Claim(key, ClaimLifetime()));
+    const Status written = Write(account, new_password, expected_state, *profile);
+    // Kept after a success: it blocks only the old state, which is gone, and
+    // with pwdChangedTime (seconds) a write in the same second as the last
+    // one would leave that state unchanged. Kept too while a write may still
+    // land (unconfirmed); its lifetime ends it.
+    if (!written.ok() && written.reason() != kPasswordUnconfirmed) ledger_.Release(key, claim);
+    return written;
   }
 
   Status Ping() override {
@@ -249,11 +261,124 @@ class LdapDirectory final : public Directory {
       return Status::Ok();
     }));
     MutexLock lock(profile_mutex_);
-    if (!profile_) profile_ = detected;
+    if (!profile_) {
+      profile_ = detected;
+      LogProfile(detected);
+    }
     return *profile_;
   }
 
  private:
+  // The write itself, after the host claim when one is needed.
+  Status Write(const Account& account, const SecretString& new_password,
+               std::string_view expected_state, const ServerProfile& profile) {
+    // Set when the write (or the claim before it) went out and its answer was
+    // lost: the connection dropped or the server stalled. Pool::Run does not
+    // retry such a failure, so the read-back below decides.
+    std::optional<InDoubt> doubt;
+    const Status status = pool_.Run([&](Session& session) -> Status {
+      SESAM_ASSIGN_OR_RETURN(Entry entry, ReadEntry(session, account.dn));
+      if (StateOf(entry, profile) != expected_state) {
+        return StateChanged("the password was changed since this reset began");
+      }
+      switch (settings_.password_mode) {
+        case config::PasswordMode::kCrypt:
+        case config::PasswordMode::kArgon2:
+          return WriteHashed(session, entry, new_password, profile, doubt);
+        case config::PasswordMode::kExop:
+        case config::PasswordMode::kAd:
+          if (!profile.sesam_schema)
+            return WriteServerHashed(session, entry, new_password, "", doubt);
+          return WriteClaimed(session, entry, new_password, expected_state, profile, doubt);
+      }
+      return InternalError("unknown password_mode");
+    });
+    if (doubt) return ReadBack(account, new_password, expected_state, profile, *doubt);
+    // Nothing was sent that could change the password.
+    if (Unreachable(status)) return NotChanged(status);
+    return status;
+  }
+
+  // crypt / argon2 need the RFC 4528 assertion for their compare-and-swap;
+  // exop / ad the schema's claim attribute.
+  bool NeedsHostClaim(const ServerProfile& profile) const {
+    switch (settings_.password_mode) {
+      case config::PasswordMode::kCrypt:
+      case config::PasswordMode::kArgon2:
+        return !profile.assertion_control;
+      case config::PasswordMode::kExop:
+      case config::PasswordMode::kAd:
+        return !profile.sesam_schema;
+    }
+    return true;
+  }
+
+  static void LogProfile(const ServerProfile& profile) {
+    log::Info("LDAP: server " + profile.vendor + "; account id from " + profile.id_attribute +
+              "; password state from " + profile.state_source + "; Sesam schema " +
+              (profile.sesam_schema ? "present: reset rounds and write claims in the directory"
+                                    : "absent: reset rounds and write claims on this host") +
+              "; assertion control " + (profile.assertion_control ? "yes" : "no"));
+  }
+
+  // The password-state stamp per the profile's source (see directory.h).
+  static std::string StateOf(const Entry& entry, const ServerProfile& profile) {
+    if (profile.state_source == "pwdChangedTime") {
+      return internal::PasswordState({"pwdChangedTime:" + entry.First("pwdChangedTime")}, "");
+    }
+    return internal::PasswordState(entry.Values("userPassword"), entry.First("pwdLastSet"));
+  }
+
+  // The filter that holds exactly while the state source is unchanged.
+  static std::string StateAssertion(const Entry& entry, const ServerProfile& profile) {
+    if (profile.state_source == "pwdChangedTime") {
+      const std::string changed = entry.First("pwdChangedTime");
+      if (changed.empty()) return "(!(pwdChangedTime=*))";
+      return "(pwdChangedTime=" + internal::EscapeFilterValue(changed) + ")";
+    }
+    return PasswordAssertion(entry.Values("userPassword"));
+  }
+
+  // How long a claim blocks (see ClaimBlocks): the same rule on the host.
+  long long ClaimLifetimeSeconds() const {
+    const auto hold = std::chrono::duration_cast<std::chrono::seconds>(2 * settings_.timeout);
+    return std::min(kClaimLifetimeSeconds,
+                    static_cast<long long>(hold.count()) + 1 + kClaimSkewSeconds);
+  }
+  std::chrono::seconds ClaimLifetime() const {
+    return std::chrono::seconds(ClaimLifetimeSeconds());
+  }
+
+  // BeginResetRound without the schema: in the host store. The helpdesk
+  // (limit.count 0) still gets its round when the store cannot count; the
+  // log says so.
+  Result<std::string> BeginHostRound(const Account& account, const ServerProfile& profile,
+                                     const config::Rate& limit,
+                                     std::chrono::system_clock::time_point now) {
+    if (account.id.empty()) {
+      return FailedPreconditionError("the account has no readable " + profile.id_attribute +
+                                     ", so no reset round can be counted");
+    }
+    Result<std::string> round =
+        ledger_.BeginRound(ledger_.AccountKey(profile.id_attribute, account.id), limit, now);
+    if (round.ok() || limit.count > 0 || round.status().reason() != internal::kStateStore) {
+      return round;
+    }
+    log::Warning(
+        "LDAP: the reset round of " + account.dn +
+        " could not be counted on this host (no account limit asked): " + round.status().message());
+    return internal::RandomHex(8);
+  }
+
+  // A modify the server refused because its schema lacks what Sesam writes:
+  // never silent (issue 11).
+  static void LogSchemaRefusal(const std::string& dn, std::string_view attributes,
+                               const Status& status) {
+    if (status.code() != StatusCode::kInvalidArgument) return;
+    log::Error("LDAP: the server refused to write " + std::string(attributes) + " on " + dn +
+               " (is the Sesam schema loaded? see schemas/README.md): " + status.message());
+  }
+
   // Reads the account's rounds, lets `change` edit them (or refuse with an
   // error, which is returned as is), and writes them back with a
   // compare-and-swap modify: delete the exact old value, add the new one. A
@@ -275,6 +400,7 @@ class LdapDirectory final : public Directory {
         if (!old_value.empty()) mods.push_back({LDAP_MOD_DELETE, "sesamResetRounds", {old_value}});
         if (!new_value.empty()) mods.push_back({LDAP_MOD_ADD, "sesamResetRounds", {new_value}});
         const Status written = session.Modify(account.dn, mods, "").status;
+        LogSchemaRefusal(account.dn, "sesamResetRounds / objectClass sesamAccount", written);
         if (written.ok() || !LostRace(written)) return written;
         // Another writer won this round: step aside a little, differently
         // for each contender, so the next attempt does not collide again.
@@ -285,7 +411,8 @@ class LdapDirectory final : public Directory {
     });
   }
 
-  Result<Account> FindOne(const std::string& filter, std::string_view what) {
+  Result<Account> FindOne(const std::string& filter, std::string_view what,
+                          const ServerProfile& profile) {
     std::vector<Entry> entries;
     const int scope =
         settings_.scope == config::LdapScope::kOne ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
@@ -304,15 +431,17 @@ class LdapDirectory final : public Directory {
                     "several entries match: " + entries[0].dn + ", " + entries[1].dn,
                     std::string(kReasonSeveralAccounts));
     }
-    return ToAccount(entries.front(), what);
+    return ToAccount(entries.front(), what, profile);
   }
 
-  Account ToAccount(const Entry& entry, std::string_view username) const {
+  Account ToAccount(const Entry& entry, std::string_view username, const ServerProfile& profile) {
     Account account;
     account.dn = entry.dn;
     account.username = entry.First("uid");
     if (account.username.empty()) account.username = std::string(username);
-    account.id = entry.First("entryUUID");
+    // Unreadable or malformed: no id, so no link and no round (SendLinks).
+    account.id = internal::IdFromValue(profile.id_attribute, entry.First(profile.id_attribute))
+                     .value_or(std::string());
     account.display_name = entry.First("displayName");
     if (account.display_name.empty()) account.display_name = entry.First("cn");
     for (const auto& attribute : settings_.name_attribute) {
@@ -332,10 +461,16 @@ class LdapDirectory final : public Directory {
     }
     account.own_addresses = internal::NormalizeAddresses(own);
     account.coaccount_addresses = internal::NormalizeAddresses(co, account.own_addresses);
-    account.password_state =
-        internal::PasswordState(entry.Values("userPassword"), entry.First("pwdLastSet"));
-    for (const auto& round : internal::ParseRounds(entry.First("sesamResetRounds"))) {
-      account.reset_rounds.push_back(round.unix_seconds);
+    account.password_state = StateOf(entry, profile);
+    if (!profile.sesam_schema) {
+      if (!account.id.empty()) {
+        account.reset_rounds = ledger_.Rounds(ledger_.AccountKey(profile.id_attribute, account.id),
+                                              std::chrono::system_clock::now());
+      }
+    } else {
+      for (const auto& round : internal::ParseRounds(entry.First("sesamResetRounds"))) {
+        account.reset_rounds.push_back(round.unix_seconds);
+      }
     }
     account.disabled_by = DisabledBy(entry);
     account.disabled = !account.disabled_by.empty();
@@ -359,8 +494,10 @@ class LdapDirectory final : public Directory {
 
   // crypt / argon2: one modify under an assertion of the exact old values, so
   // the server applies it only while the password is unchanged.
+  // Without the assertion control (NeedsHostClaim) the modify goes without
+  // it: the host claim serialises the writers instead.
   Status WriteHashed(Session& session, const Entry& entry, const SecretString& new_password,
-                     std::optional<InDoubt>& doubt) {
+                     const ServerProfile& profile, std::optional<InDoubt>& doubt) {
     Result<std::string> value =
         settings_.password_mode == config::PasswordMode::kCrypt
             ? internal::CryptUserPassword(new_password, settings_.crypt_scheme)
@@ -373,8 +510,8 @@ class LdapDirectory final : public Directory {
     std::vector<Modification> mods{
         {LDAP_MOD_REPLACE, "userPassword", {std::string(hashed.view())}}};
     AddShadowLastChange(entry, mods);
-    internal::WriteResult written =
-        session.Modify(entry.dn, mods, PasswordAssertion(entry.Values("userPassword")));
+    internal::WriteResult written = session.Modify(
+        entry.dn, mods, profile.assertion_control ? StateAssertion(entry, profile) : "");
     WipeString(mods[0].values[0]);
     if (Unreachable(written.status)) {
       doubt.emplace();
@@ -391,7 +528,8 @@ class LdapDirectory final : public Directory {
   // compare-and-swap modify (asserting the exact userPassword values); only
   // the claim's winner writes.
   Status WriteClaimed(Session& session, const Entry& entry, const SecretString& new_password,
-                      std::string_view state, std::optional<InDoubt>& doubt) {
+                      std::string_view state, const ServerProfile& profile,
+                      std::optional<InDoubt>& doubt) {
     const bool ad = settings_.password_mode == config::PasswordMode::kAd;
     if (ad && !session.tls()) {
       return PermissionDeniedError("password_mode = ad needs a TLS-protected connection");
@@ -409,9 +547,13 @@ class LdapDirectory final : public Directory {
     }
     if (!old_claim.empty()) mods.push_back({LDAP_MOD_DELETE, "sesamPasswordClaim", {old_claim}});
     mods.push_back({LDAP_MOD_ADD, "sesamPasswordClaim", {claim}});
+    // Without the assertion control the claim is still a compare-and-swap
+    // (the exact old value is deleted), only not tied to the password state.
     const std::string assertion =
-        ad ? "(objectClass=*)" : PasswordAssertion(entry.Values("userPassword"));
+        ad ? "(objectClass=*)"
+           : (profile.assertion_control ? StateAssertion(entry, profile) : std::string());
     const Status claimed = session.Modify(entry.dn, mods, assertion).status;
+    LogSchemaRefusal(entry.dn, "sesamPasswordClaim / objectClass sesamAccount", claimed);
     if (Unreachable(claimed)) {
       // The claim may have landed; the password cannot have changed.
       doubt.emplace();
@@ -424,7 +566,18 @@ class LdapDirectory final : public Directory {
       return claimed;
     }
     Forget(old_claim);
+    return WriteServerHashed(session, entry, new_password, claim, doubt);
+  }
 
+  // exop / ad: the write itself (RFC 3062 exop, or unicodePwd over TLS),
+  // after the claim `claim` in the directory ("" when the host holds it),
+  // which is released afterwards.
+  Status WriteServerHashed(Session& session, const Entry& entry, const SecretString& new_password,
+                           const std::string& claim, std::optional<InDoubt>& doubt) {
+    const bool ad = settings_.password_mode == config::PasswordMode::kAd;
+    if (ad && !session.tls()) {
+      return PermissionDeniedError("password_mode = ad needs a TLS-protected connection");
+    }
     internal::WriteResult written;
     if (ad) {
       Result<std::string> unicode = internal::UnicodePwd(new_password);
@@ -448,10 +601,12 @@ class LdapDirectory final : public Directory {
     }
     // Release the claim: after success the state it names is gone anyway;
     // after a refusal the same reset may try another password.
-    const Status released =
-        session.Modify(entry.dn, {{LDAP_MOD_DELETE, "sesamPasswordClaim", {claim}}}, "").status;
-    if (!released.ok())
-      log::Warning("LDAP: could not release a password claim: " + released.message());
+    if (!claim.empty()) {
+      const Status released =
+          session.Modify(entry.dn, {{LDAP_MOD_DELETE, "sesamPasswordClaim", {claim}}}, "").status;
+      if (!released.ok())
+        log::Warning("LDAP: could not release a password claim: " + released.message());
+    }
     SESAM_RETURN_IF_ERROR(PasswordWriteStatus(written));
     UpdateShadowLastChange(session, entry);
     return Status::Ok();
@@ -491,10 +646,7 @@ class LdapDirectory final : public Directory {
     if (fields[0] != state) return false;
     if (Abandoned(claim)) return false;
     const long long claimed_at = std::atoll(fields[1].c_str());
-    const auto hold = std::chrono::duration_cast<std::chrono::seconds>(2 * settings_.timeout);
-    const long long lifetime = std::min(
-        kClaimLifetimeSeconds, static_cast<long long>(hold.count()) + 1 + kClaimSkewSeconds);
-    return claimed_at > now - lifetime;
+    return claimed_at > now - ClaimLifetimeSeconds();
   }
 
   // state, time, id, round ("" for fields a claim lacks).
@@ -533,7 +685,8 @@ class LdapDirectory final : public Directory {
   // reads the old connection's pending request first in practice, but no
   // protocol promises that.
   Status ReadBack(const Account& account, const SecretString& new_password,
-                  std::string_view expected_state, const InDoubt& doubt) {
+                  std::string_view expected_state, const ServerProfile& profile,
+                  const InDoubt& doubt) {
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + settings_.timeout + settings_.network_timeout;
     Status last = doubt.failure;
@@ -541,7 +694,7 @@ class LdapDirectory final : public Directory {
       std::optional<Status> decided;
       const Status reached = pool_.RunFresh([&](Session& session) -> Status {
         SESAM_ASSIGN_OR_RETURN(Entry entry, ReadEntry(session, account.dn));
-        Result<bool> landed = Landed(entry, new_password, expected_state, doubt);
+        Result<bool> landed = Landed(entry, new_password, expected_state, profile, doubt);
         if (!landed.ok() && Unreachable(landed.status())) return landed.status();
         if (!doubt.claim.empty()) ReleaseClaim(session, entry.dn, doubt.claim);
         if (!landed.ok()) {
@@ -551,8 +704,7 @@ class LdapDirectory final : public Directory {
                        " was lost; the read-back shows it landed");
           if (!doubt.claim.empty()) UpdateShadowLastChange(session, entry);
           decided = Status::Ok();
-        } else if (internal::PasswordState(entry.Values("userPassword"),
-                                           entry.First("pwdLastSet")) == expected_state) {
+        } else if (StateOf(entry, profile) == expected_state) {
           decided = NotChanged(doubt.failure);
         } else {
           decided = StateChanged("the password was changed by another path meanwhile");
@@ -576,11 +728,13 @@ class LdapDirectory final : public Directory {
   // Whether the write in doubt is in place (see ReadBack). An error: the
   // server could not tell (Unreachable: try again; otherwise give up).
   Result<bool> Landed(const Entry& entry, const SecretString& new_password,
-                      std::string_view expected_state, const InDoubt& doubt) {
+                      std::string_view expected_state, const ServerProfile& profile,
+                      const InDoubt& doubt) {
     if (!doubt.write_sent) return false;
     const std::vector<std::string>& values = entry.Values("userPassword");
-    if (internal::PasswordState(values, entry.First("pwdLastSet")) == expected_state) return false;
-    if (!doubt.written_value.empty()) {
+    if (StateOf(entry, profile) == expected_state) return false;
+    // Our exact value is the proof where userPassword can be read; else a bind.
+    if (!doubt.written_value.empty() && !values.empty()) {
       return std::any_of(values.begin(), values.end(), [&](const std::string& value) {
         return doubt.written_value.Equals(value);
       });
@@ -637,6 +791,7 @@ class LdapDirectory final : public Directory {
   config::LdapSection settings_;
   std::vector<std::string> attributes_;
   internal::Pool pool_;
+  internal::HostLedger ledger_;
   Mutex profile_mutex_;
   std::optional<ServerProfile> profile_ SESAM_GUARDED_BY(profile_mutex_);
   Mutex abandoned_mutex_;
@@ -647,10 +802,12 @@ class LdapDirectory final : public Directory {
 
 std::vector<std::string> internal::AccountAttributes(const config::LdapSection& settings) {
   std::vector<std::string> attributes = {
-      "uid", "entryUUID", "displayName", "cn", "sn", "objectClass", "userPassword", "pwdLastSet",
+      "uid", "displayName", "cn", "sn", "objectClass", "userPassword", "pwdLastSet",
       "sesamResetRounds", "sesamPasswordClaim",
-      // Operational or optional: asked for by name.
-      "pwdAccountLockedTime", "nsAccountLock", "userAccountControl"};
+      // Operational or optional: asked for by name. Every id attribute and
+      // state source any profile may use: a server ignores those it lacks.
+      "entryUUID", "nsUniqueId", "objectGUID", "pwdChangedTime", "pwdAccountLockedTime",
+      "nsAccountLock", "userAccountControl"};
   for (const auto* list :
        {&settings.name_attribute, &settings.mail_attributes, &settings.coaccount_mail_attributes}) {
     attributes.insert(attributes.end(), list->begin(), list->end());
@@ -659,6 +816,11 @@ std::vector<std::string> internal::AccountAttributes(const config::LdapSection& 
 }
 
 Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings) {
+  return MakeLdapDirectory(settings, HostState{});
+}
+
+Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings,
+                                                     HostState host) {
   SecretString bind_password;
   if (settings.sasl_mech.empty() && !settings.bind_password_file.empty()) {
     SESAM_ASSIGN_OR_RETURN(bind_password, config::ReadSecretFile(settings.bind_password_file));
@@ -670,7 +832,7 @@ Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& 
     log::Warning("LDAP: tls_verify = no: the directory server's certificate is not checked");
   }
   return std::unique_ptr<Directory>(
-      std::make_unique<LdapDirectory>(settings, std::move(bind_password)));
+      std::make_unique<LdapDirectory>(settings, std::move(bind_password), std::move(host)));
 }
 
 }  // namespace sesam::ldap

@@ -75,6 +75,7 @@
 
 #include "sesam/config.h"
 #include "sesam/secret_string.h"
+#include "sesam/state_store.h"
 #include "sesam/status.h"
 
 namespace sesam::ldap {
@@ -192,9 +193,26 @@ class Directory {
   virtual Result<ServerProfile> Profile() = 0;
 };
 
+// Where the LDAP implementation keeps what the directory cannot keep (see
+// "Host-local state" above): the host's state store ([web] state_dir) and
+// the token key, from which the key of the account hashes is derived.
+struct HostState {
+  std::shared_ptr<state::Store> store;  // null: nothing can be counted on the host
+  Status store_error;                   // why `store` is null (for the log)
+  SecretString key;                     // the [token] key_file's bytes
+};
+
+// Opens [web] state_dir (read-write) and reads [token] key_file. Never fails:
+// what cannot be opened leaves `store` null with the reason in store_error,
+// and the Directory then fails closed where it needs the store.
+HostState OpenHostState(const config::Config& config);
+
 // The LDAP implementation: a pool of bound connections per `settings`.
 // Connecting happens lazily; creation fails only for unusable settings (e.g.
-// an unreadable bind_password_file).
+// an unreadable bind_password_file). Without `host` (the first form), a
+// directory without the Sesam schema cannot count reset rounds.
 Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings);
+Result<std::unique_ptr<Directory>> MakeLdapDirectory(const config::LdapSection& settings,
+                                                     HostState host);
 
 }  // namespace sesam::ldap
