@@ -45,6 +45,18 @@ std::string Join(const std::vector<std::string>& items, std::string_view separat
   return out;
 }
 
+// "CN=a\\,b,OU=Pupils,DC=x" -> "OU=Pupils,DC=x": after the first unescaped comma.
+std::string ParentDn(const std::string& dn) {
+  for (std::size_t i = 0; i < dn.size(); ++i) {
+    if (dn[i] == '\\') {
+      ++i;
+    } else if (dn[i] == ',') {
+      return dn.substr(i + 1);
+    }
+  }
+  return dn;
+}
+
 std::string Diagnostic(LDAP* ld) {
   char* raw = nullptr;
   ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw);
@@ -143,10 +155,12 @@ Result<WriteRights> AskAllowedAttributes(LDAP* ld, const config::LdapSection& se
     rights.rights.push_back(
         {attribute, listed ? Verdict::kYes : (extended ? Verdict::kUnknown : Verdict::kNo)});
     if (!listed && extended) {
+      const std::string parent = ParentDn(dn);
       rights.note =
           "unicodePwd is written through the 'Reset Password' extended right, which "
-          "allowedAttributesEffective does not list: check it by hand, e.g. "
-          "dsacls \"<the pupils' OU>\" | grep -i 'reset password'";
+          "allowedAttributesEffective does not list: check that the service account has it on "
+          "the accounts' OU: dsacls \"" +
+          parent + "\" (Windows) or samba-tool dsacl get --objectdn=\"" + parent + "\" (Samba)";
     }
   }
   return rights;
