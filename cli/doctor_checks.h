@@ -37,6 +37,12 @@ std::optional<ldap::Account> CheckAccount(const config::Config& config, ldap::Di
 void CheckWriteRights(const config::Config& config, const ldap::Account& account,
                       DoctorReport& report);
 
+// The account lookup and the id lookup against a base read of the entry
+// (issue #15): beyond ldap::kSlowLookupFactor, a warning naming the index
+// that is probably missing.
+void CheckLookupSpeed(const config::Config& config, ldap::Directory& directory,
+                      const std::string& user, const ldap::Account& account, DoctorReport& report);
+
 // EHLO, STARTTLS, AUTH, QUIT with [mail]; nothing is sent.
 void CheckSmtp(const config::Config& config, DoctorReport& report);
 

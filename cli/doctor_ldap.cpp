@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The directory checks of `sesam doctor`, through the same Directory code
 // sesam-fcgi runs, plus the write-rights question (sesam/ldap/write_rights.h).
+#include <cstdio>
+
 #include "doctor_checks.h"
+#include "sesam/ldap/lookup_timing.h"
 #include "sesam/ldap/write_rights.h"
 
 namespace sesam::cli::doctor {
@@ -41,6 +44,39 @@ std::string DirectoryFix(const config::Config& config, const Status& status) {
     default:
       return "see the message; `sesam lookup USER` meets the same error";
   }
+}
+
+// The service account's password, or an empty one for SASL EXTERNAL.
+Result<SecretString> BindPassword(const config::LdapSection& ldap) {
+  if (ldap.sasl_mech == "EXTERNAL") return SecretString();
+  return config::ReadSecretFile(ldap.bind_password_file);
+}
+
+std::string Milliseconds(std::chrono::microseconds time) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f ms", static_cast<double>(time.count()) / 1000.0);
+  return text;
+}
+
+// The attribute of `filter` that the username goes into: "(uid={username})"
+// -> "uid". "" when the filter does not have that simple form.
+std::string FilterAttribute(const std::string& filter) {
+  const std::size_t at = filter.find("={username}");
+  if (at == std::string::npos) return "";
+  const std::size_t open = filter.rfind('(', at);
+  return open == std::string::npos ? "" : filter.substr(open + 1, at - open - 1);
+}
+
+std::string IndexFix(const std::string& vendor, const std::string& attribute) {
+  const std::string name = attribute.empty() ? std::string("ATTRIBUTE") : attribute;
+  if (vendor == "OpenLDAP") {
+    return "index it: olcDbIndex: " + name + " eq (cn=config, the database of [ldap] base)";
+  }
+  if (vendor == "389 Directory Server") {
+    return "index it: dsconf INSTANCE backend index add --attr " + name +
+           " --index-type eq userRoot, then dsconf INSTANCE backend index reindex userRoot";
+  }
+  return "make sure the server indexes " + name + " for equality";
 }
 
 }  // namespace
@@ -153,17 +189,13 @@ std::optional<ldap::Account> CheckAccount(const config::Config& config, ldap::Di
 void CheckWriteRights(const config::Config& config, const ldap::Account& account,
                       DoctorReport& report) {
   constexpr std::string_view kCheck = "password write";
-  SecretString password;
-  if (config.ldap.sasl_mech != "EXTERNAL") {
-    Result<SecretString> read = config::ReadSecretFile(config.ldap.bind_password_file);
-    if (!read.ok()) {
-      report.Fail(kCheck, read.status().message(),
-                  "make [ldap] bind_password_file readable (mode 0600)");
-      return;
-    }
-    password = std::move(read).value();
+  Result<SecretString> password = BindPassword(config.ldap);
+  if (!password.ok()) {
+    report.Fail(kCheck, password.status().message(),
+                "make [ldap] bind_password_file readable (mode 0600)");
+    return;
   }
-  Result<ldap::WriteRights> rights = ldap::CheckWriteRights(config.ldap, password, account.dn);
+  Result<ldap::WriteRights> rights = ldap::CheckWriteRights(config.ldap, *password, account.dn);
   if (!rights.ok()) {
     report.Warn(kCheck, "could not be checked: " + rights.status().ToString(),
                 DirectoryFix(config, rights.status()));
@@ -187,6 +219,55 @@ void CheckWriteRights(const config::Config& config, const ldap::Account& account
             rights->note.empty() ? "check the server's access rules by hand" : rights->note);
         break;
     }
+  }
+}
+
+void CheckLookupSpeed(const config::Config& config, ldap::Directory& directory,
+                      const std::string& user, const ldap::Account& account, DoctorReport& report) {
+  constexpr std::string_view kCheck = "lookup speed";
+  Result<SecretString> password = BindPassword(config.ldap);
+  if (!password.ok()) return;  // CheckWriteRights has said so
+  Result<ldap::LookupTimes> times =
+      ldap::TimeLookups(config.ldap, *password, directory, user, account);
+  if (!times.ok()) {
+    report.Warn(kCheck, "could not be measured: " + times.status().ToString());
+    return;
+  }
+  Result<ldap::ServerProfile> profile = directory.Profile();
+  const std::string vendor = profile.ok() ? profile->vendor : std::string();
+  const auto factor = [&](std::chrono::microseconds time) {
+    return static_cast<double>(time.count()) / static_cast<double>(times->base_read.count());
+  };
+  const std::string base = "a base read of the entry (" + Milliseconds(times->base_read) + ")";
+  bool slow = false;
+  if (factor(times->by_username) > ldap::kSlowLookupFactor) {
+    slow = true;
+    const std::string attribute = FilterAttribute(config.ldap.user_filter);
+    char ratio[16];
+    std::snprintf(ratio, sizeof ratio, "%.0f", factor(times->by_username));
+    report.Warn(kCheck,
+                "the account lookup takes " + Milliseconds(times->by_username) + ", " + ratio +
+                    "x " + base + ": [ldap] user_filter's attribute" +
+                    (attribute.empty() ? std::string() : " " + attribute) +
+                    " is probably not indexed",
+                IndexFix(vendor, attribute));
+  }
+  if (factor(times->by_id) > ldap::kSlowLookupFactor) {
+    slow = true;
+    const std::string attribute = profile.ok() ? profile->id_attribute : std::string();
+    char ratio[16];
+    std::snprintf(ratio, sizeof ratio, "%.0f", factor(times->by_id));
+    report.Warn(kCheck,
+                "the lookup by id (every link opened) takes " + Milliseconds(times->by_id) + ", " +
+                    ratio + "x " + base + ": " +
+                    (attribute.empty() ? std::string("the id attribute") : attribute) +
+                    " is probably not indexed",
+                IndexFix(vendor, attribute));
+  }
+  if (!slow) {
+    report.Ok(kCheck, "account lookup " + Milliseconds(times->by_username) + ", by id " +
+                          Milliseconds(times->by_id) + ", base read " +
+                          Milliseconds(times->base_read));
   }
 }
 

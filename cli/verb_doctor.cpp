@@ -71,6 +71,7 @@ int RunDoctor(Args args) {
     if (user) {
       if (auto account = doctor::CheckAccount(config, **directory, *user, report)) {
         doctor::CheckWriteRights(config, *account, report);
+        doctor::CheckLookupSpeed(config, **directory, *user, *account, report);
       }
     } else {
       report.Warn("account",

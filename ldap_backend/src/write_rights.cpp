@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// One synchronous connection of its own rather than a Session: Session has no
+// On a PlainConnection of its own rather than a Session: Session has no
 // search with request controls, and this check runs once per `sesam doctor`,
 // where a pool would buy nothing.
 #include "sesam/ldap/write_rights.h"
@@ -11,16 +11,15 @@
 #include <cctype>
 #include <string_view>
 
-#include "errors.h"
-#include "handles.h"
-#include "options.h"
+#include "plain_connection.h"
 #include "server_profile.h"
 
 namespace sesam::ldap {
 namespace {
 
 using internal::LdapPtr;
-using internal::MessagePtr;
+using internal::OpenPlain;
+using internal::ReadBase;
 
 constexpr char kGetEffectiveRights[] = "1.3.6.1.4.1.42.2.27.9.5.2";
 
@@ -36,15 +35,6 @@ bool Contains(const std::vector<std::string>& values, std::string_view wanted) {
                      [&](const std::string& value) { return EqualsIgnoreCase(value, wanted); });
 }
 
-std::string Join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
 // "CN=a\\,b,OU=Pupils,DC=x" -> "OU=Pupils,DC=x": after the first unescaped comma.
 std::string ParentDn(const std::string& dn) {
   for (std::size_t i = 0; i < dn.size(); ++i) {
@@ -55,66 +45,6 @@ std::string ParentDn(const std::string& dn) {
     }
   }
   return dn;
-}
-
-std::string Diagnostic(LDAP* ld) {
-  char* raw = nullptr;
-  ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw);
-  const internal::LdapStringPtr text(raw);
-  return text ? text.get() : "";
-}
-
-Result<LdapPtr> Connect(const config::LdapSection& settings, const SecretString& bind_password) {
-  const std::string uris = Join(settings.uri, " ");
-  LDAP* raw = nullptr;
-  int rc = ldap_initialize(&raw, uris.c_str());
-  LdapPtr ld(raw);
-  if (rc != LDAP_SUCCESS || !ld) return internal::MapResult(rc, "initialize " + uris, "");
-  SESAM_RETURN_IF_ERROR(internal::ApplyOptions(ld.get(), settings));
-  if (settings.start_tls) {
-    rc = ldap_start_tls_s(ld.get(), nullptr, nullptr);
-    if (rc != LDAP_SUCCESS) {
-      return internal::MapResult(rc, "StartTLS to " + uris, Diagnostic(ld.get()));
-    }
-  }
-  if (settings.sasl_mech == "EXTERNAL") {
-    // Present but zero-length credentials, as Session::Open sends them.
-    char nothing[] = "";
-    berval empty{0, nothing};
-    rc = ldap_sasl_bind_s(ld.get(), nullptr, "EXTERNAL", &empty, nullptr, nullptr, nullptr);
-  } else {
-    berval credentials{bind_password.size(), const_cast<char*>(bind_password.c_str())};
-    rc = ldap_sasl_bind_s(ld.get(), settings.bind_dn.c_str(), LDAP_SASL_SIMPLE, &credentials,
-                          nullptr, nullptr, nullptr);
-  }
-  if (rc != LDAP_SUCCESS) return internal::MapResult(rc, "bind to " + uris, Diagnostic(ld.get()));
-  return ld;
-}
-
-// Every value of each requested attribute of the one entry at `dn`.
-Result<std::vector<std::vector<std::string>>> ReadBase(LDAP* ld, const std::string& dn,
-                                                       const std::vector<std::string>& attributes,
-                                                       LDAPControl** controls,
-                                                       std::chrono::milliseconds timeout) {
-  std::vector<char*> names;
-  for (const auto& attribute : attributes) names.push_back(const_cast<char*>(attribute.c_str()));
-  names.push_back(nullptr);
-  timeval limit = internal::ToTimeval(timeout);
-  LDAPMessage* raw = nullptr;
-  const int rc = ldap_search_ext_s(ld, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)", names.data(),
-                                   0, controls, nullptr, &limit, 1, &raw);
-  const MessagePtr message(raw);
-  if (rc != LDAP_SUCCESS) return internal::MapResult(rc, "search " + dn, Diagnostic(ld));
-  std::vector<std::vector<std::string>> values(attributes.size());
-  LDAPMessage* entry = ldap_first_entry(ld, message.get());
-  if (entry == nullptr) return NotFoundError("no entry " + dn);
-  for (std::size_t i = 0; i < attributes.size(); ++i) {
-    const internal::BervalsPtr found(ldap_get_values_len(ld, entry, attributes[i].c_str()));
-    for (berval** value = found.get(); value != nullptr && *value != nullptr; ++value) {
-      values[i].emplace_back((*value)->bv_val, (*value)->bv_len);
-    }
-  }
-  return values;
 }
 
 Result<WriteRights> AskEffectiveRights(LDAP* ld, const config::LdapSection& settings,
@@ -197,7 +127,7 @@ Verdict ParseAttributeLevelRights(const std::vector<std::string>& values,
 
 Result<WriteRights> CheckWriteRights(const config::LdapSection& settings,
                                      const SecretString& bind_password, const std::string& dn) {
-  SESAM_ASSIGN_OR_RETURN(LdapPtr ld, Connect(settings, bind_password));
+  SESAM_ASSIGN_OR_RETURN(LdapPtr ld, OpenPlain(settings, bind_password));
   SESAM_ASSIGN_OR_RETURN(
       auto root, ReadBase(ld.get(), "", {"supportedControl", "supportedCapabilities"}, nullptr,
                           settings.timeout));
