@@ -60,7 +60,7 @@ class DoctorCase(unittest.TestCase):
         if IS_ROOT:
             for path in (self.bind_secret, self.key, self.mail_secret, self.state):
                 shutil.chown(path, "nobody")
-        self.ldap = {}
+        self.ldap = {}  # [ldap] keys to set (None: remove the key)
         self.bind_dn = None  # (from, to): bind as another account
         self.mail = {"smtp_url": E["SESAM_TEST_SMTP_URL"]}
 
@@ -71,7 +71,7 @@ class DoctorCase(unittest.TestCase):
             ldap = ldap.replace("bind_dn = " + self.bind_dn[0], "bind_dn = " + self.bind_dn[1])
         for key, value in self.ldap.items():
             lines = [l for l in ldap.splitlines() if not l.startswith(key + " =")]
-            ldap = "\n".join(lines) + "\n%s = %s\n" % (key, value)
+            ldap = "\n".join(lines) + ("\n" if value is None else "\n%s = %s\n" % (key, value))
         mail = "".join("%s = %s\n" % item for item in self.mail.items())
         config = os.path.join(self.dir, "sesam.conf")
         with open(config, "w") as f:
@@ -131,6 +131,26 @@ class SesamDoctorTest(DoctorCase):
         self.assertLine(out, "ok", "smtp", "STARTTLS (certificate verified), AUTH as "
                         + E["SESAM_TEST_SMTP_USER"] + " accepted; no mail sent")
         self.assertNotIn(E["SESAM_TEST_SMTP_PASSWORD"], out)
+
+    def test_smtps(self):
+        self.mail = {"smtp_url": E["SESAM_TEST_SMTPS_URL"], "tls_ca_file": E["SESAM_TEST_SMTP_CA"]}
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(0, rc, out)
+        self.assertLine(out, "ok", "smtp", "TLS (certificate verified), greeting, EHLO accepted")
+
+    def test_smtp_certificate_not_trusted(self):
+        self.mail = {"smtp_url": E["SESAM_TEST_SMTP_STARTTLS_URL"], "starttls": "yes"}
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "smtp", "set [mail] tls_ca_file to its CA")
+
+    def test_sasl_external(self):
+        self.ldap = {"uri": E["SESAM_TEST_LDAP_LDAPI_URI"], "sasl_mech": "EXTERNAL",
+                     "bind_dn": None, "bind_password_file": None}
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(0, rc, out)
+        self.assertLine(out, "ok", "bind", "SASL EXTERNAL to ldapi://")
+        self.assertLine(out, "warn", "password write", "slapacl")
 
     def test_smtp_auth_refused(self):
         write_private(self.mail_secret, "not-the-password")
