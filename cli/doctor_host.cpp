@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The checks of `sesam doctor` that concern this host and the mail server:
 // the files sesam-fcgi reads, the state store, SMTP.
-#include <sys/stat.h>
-
 #include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 
 #include "doctor_checks.h"
@@ -88,6 +89,11 @@ void CheckStateStore(const config::Config& config, DoctorReport& report) {
     report.Fail(kCheck, "[web] state_dir " + dir + " is not a directory", make);
     return;
   }
+  if (::geteuid() != 0 && ::geteuid() != info.st_uid) {
+    report.Warn(kCheck, "not run as root: could not open " + dir + " as its owner",
+                "run sesam doctor as root");
+    return;
+  }
   // Checked before opening: as root the store would create its files with
   // the directory owner's rights, and a wrong owner would then own them too.
   if (const passwd* user = ::getpwnam(service.c_str()); user && info.st_uid != user->pw_uid) {
@@ -159,7 +165,9 @@ void CheckSmtp(const config::Config& config, DoctorReport& report) {
   } else {
     fix = "fix [mail] as the message says (sesam config-test checks the file)";
   }
-  report.Fail(kCheck, url + ": " + probe.status.message(), fix);
+  const std::string at =
+      probe.last_command.empty() ? std::string() : " (after " + probe.last_command + ")";
+  report.Fail(kCheck, url + ": " + probe.status.message() + at, fix);
 }
 
 }  // namespace sesam::cli::doctor

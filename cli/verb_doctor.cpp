@@ -20,9 +20,12 @@ namespace {
 
 constexpr std::string_view kVerb = "doctor";
 
-// The file's diagnostics as config-test reports them; false when it does not load.
+// The file's diagnostics as config-test reports them. False when it does
+// not load (nothing else can be checked); a transport error (a secret in
+// clear to another host) is a fail, but the servers can still be asked.
 bool CheckConfig(config::LoadReport& report, DoctorReport& doctor) {
-  if (report.ok()) {
+  const bool loads = report.ok();
+  if (loads) {
     for (auto& diagnostic : config::CheckTransport(report.config)) {
       report.diagnostics.push_back(std::move(diagnostic));
     }
@@ -40,7 +43,7 @@ bool CheckConfig(config::LoadReport& report, DoctorReport& doctor) {
     }
   }
   if (errors == 0) doctor.Ok("config", report.config.path + " loads");
-  return report.ok();
+  return loads;
 }
 
 }  // namespace
