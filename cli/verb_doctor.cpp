@@ -14,6 +14,7 @@
 #include "sesam/config.h"
 #include "sesam/config_examples.h"
 #include "sesam/ldap/directory.h"
+#include "sesam/log.h"
 
 namespace sesam::cli {
 namespace {
@@ -56,6 +57,9 @@ int RunDoctor(Args args) {
   const std::optional<std::string> user = options.Value("user");
   if (user && user->empty()) return UsageError(kVerb, "--user needs a name");
 
+  // The library's info lines (the server profile) say what the report says
+  // already; its warnings and errors still reach stderr.
+  log::Init("sesam", log::Sink::kStderr, log::Level::kWarning);
   DoctorReport report;
   config::LoadReport loaded = config::LoadFile(path);
   if (!CheckConfig(loaded, report)) {
