@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "doctor_checks.h"
@@ -132,11 +133,22 @@ void CheckSmtp(const config::Config& config, DoctorReport& report) {
   const web::SmtpProbe probe = web::ProbeSmtp(config.mail);
   const std::string& url = config.mail.smtp_url;
   if (probe.status.ok()) {
+    // libcurl skips AUTH silently when the server does not offer it.
+    const bool authenticated =
+        std::find(probe.dialogue.begin(), probe.dialogue.end(), "C: AUTH") != probe.dialogue.end();
     std::string steps = "greeting, EHLO";
     if (config.mail.starttls) steps += ", STARTTLS (certificate verified)";
     if (url.rfind("smtps://", 0) == 0) steps = "TLS (certificate verified), " + steps;
-    if (!config.mail.username.empty()) steps += ", AUTH as " + config.mail.username;
+    if (authenticated) steps += ", AUTH as " + config.mail.username;
     report.Ok(kCheck, url + ": " + steps + " accepted; no mail sent");
+    if (!config.mail.username.empty() && !authenticated) {
+      report.Warn(kCheck,
+                  "the server offered no AUTH, so [mail] username " + config.mail.username +
+                      " is not used: the mailer sends without logging in",
+                  "servers often offer AUTH only after STARTTLS or on the submission port "
+                  "(587): set starttls = yes or change smtp_url; or remove [mail] username if "
+                  "the relay accepts this host as it is");
+    }
     return;
   }
   const std::string& reason = probe.status.reason();

@@ -152,6 +152,25 @@ class SesamDoctorTest(DoctorCase):
         self.assertLine(out, "ok", "bind", "SASL EXTERNAL to ldapi://")
         self.assertLine(out, "warn", "password write", "slapacl")
 
+    def test_smtp_without_auth(self):
+        # A server that offers no AUTH: libcurl would skip the login without a word.
+        import socket
+        from aiosmtpd.controller import Controller
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = Controller(object(), hostname="127.0.0.1", port=port)
+        server.start()
+        try:
+            self.mail = {"smtp_url": "smtp://127.0.0.1:%d" % port,
+                         "username": E["SESAM_TEST_SMTP_USER"], "password_file": self.mail_secret}
+            rc, out = self.doctor("--user", "jan.selle")
+        finally:
+            server.stop()
+        self.assertEqual(0, rc, out)
+        self.assertLine(out, "ok", "smtp", "greeting, EHLO accepted; no mail sent")
+        self.assertLine(out, "warn", "smtp", "the server offered no AUTH")
+
     def test_smtp_auth_refused(self):
         write_private(self.mail_secret, "not-the-password")
         if IS_ROOT:
