@@ -204,14 +204,20 @@ void CheckWriteRights(const config::Config& config, const ldap::Account& account
   const std::string who = Who(config.ldap);
   for (const auto& right : rights->rights) {
     const std::string what = right.attribute + " of " + account.dn;
+    const std::string how = right.how.empty() ? rights->mechanism : right.how;
     switch (right.may_write) {
       case ldap::Verdict::kYes:
-        report.Ok(kCheck, who + " may write " + what + " (" + rights->mechanism + ")");
+        report.Ok(kCheck, who + " may write " + what + " (" + how + ")");
         break;
       case ldap::Verdict::kNo:
-        report.Fail(kCheck, who + " may not write " + what + " (" + rights->mechanism + ")",
-                    "grant the service account write access to " + right.attribute +
-                        " on the accounts: docs/directories.md and packaging/acl/ show how");
+        report.Fail(kCheck, who + " may not write " + what + " (" + how + ")",
+                    right.attribute == "unicodePwd"
+                        ? "grant the service account the extended right 'Reset Password' on "
+                          "the accounts' OU, e.g. dsacls \"OU=...\" /I:S /G "
+                          "\"DOMAIN\\sesam:CA;Reset Password;user\" (docs/directories.md)"
+                        : "grant the service account write access to " + right.attribute +
+                              " on the accounts: docs/directories.md and packaging/acl/ show "
+                              "how");
         break;
       case ldap::Verdict::kUnknown:
         report.Warn(

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "ad_rights.h"
 #include "plain_connection.h"
 #include "server_profile.h"
 
@@ -62,12 +63,35 @@ Result<WriteRights> AskEffectiveRights(LDAP* ld, const config::LdapSection& sett
   WriteRights rights;
   rights.mechanism = "get effective rights control";
   for (const auto& attribute : wanted) {
-    rights.rights.push_back({attribute, ParseAttributeLevelRights(values.back(), attribute)});
+    rights.rights.push_back({attribute, ParseAttributeLevelRights(values.back(), attribute), ""});
   }
   if (values.back().empty()) {
     rights.note = "the server sent no attributeLevelRights for " + dn;
   }
   return rights;
+}
+
+// Whether the service account holds "Reset Password" on `dn`: its DACL
+// (nTSecurityDescriptor, DACL only through the SD flags control, which an
+// ordinary account may read) evaluated for the account's token (objectSid,
+// tokenGroups, and the SIDs every bound token has). kUnknown when either
+// cannot be read.
+Verdict ResetPasswordRight(LDAP* ld, const config::LdapSection& settings, const std::string& dn) {
+  char dacl_only[] = {0x30, 0x03, 0x02, 0x01, 0x04};  // SEQUENCE { INTEGER 4 }
+  LDAPControl sd_flags{
+      const_cast<char*>("1.2.840.113556.1.4.801"), {sizeof dacl_only, dacl_only}, 0};
+  LDAPControl* controls[] = {&sd_flags, nullptr};
+  auto descriptor = ReadBase(ld, dn, {"nTSecurityDescriptor"}, controls, settings.timeout);
+  auto account =
+      ReadBase(ld, settings.bind_dn, {"objectSid", "tokenGroups"}, nullptr, settings.timeout);
+  if (!descriptor.ok() || !account.ok() || descriptor->front().empty() || (*account)[0].empty()) {
+    return Verdict::kUnknown;
+  }
+  std::vector<std::string> token = internal::ImplicitSids();
+  token.push_back((*account)[0].front());
+  token.insert(token.end(), (*account)[1].begin(), (*account)[1].end());
+  return internal::GrantsControlAccess(descriptor->front().front(), token,
+                                       internal::ResetPasswordRightGuid());
 }
 
 Result<WriteRights> AskAllowedAttributes(LDAP* ld, const config::LdapSection& settings,
@@ -78,18 +102,27 @@ Result<WriteRights> AskAllowedAttributes(LDAP* ld, const config::LdapSection& se
   WriteRights rights;
   rights.mechanism = "allowedAttributesEffective";
   for (const auto& attribute : wanted) {
-    const bool listed = Contains(values.front(), attribute);
+    if (Contains(values.front(), attribute)) {
+      rights.rights.push_back({attribute, Verdict::kYes, ""});
+      continue;
+    }
     // unicodePwd is written through the "Reset Password" extended right,
-    // which allowedAttributesEffective does not list: absent is not "no".
-    const bool extended = EqualsIgnoreCase(attribute, "unicodePwd");
+    // which allowedAttributesEffective does not list (measured on Samba
+    // 4.17: lockoutTime listed, unicodePwd not, with both granted).
+    if (!EqualsIgnoreCase(attribute, "unicodePwd")) {
+      rights.rights.push_back({attribute, Verdict::kNo, ""});
+      continue;
+    }
+    const Verdict reset = ResetPasswordRight(ld, settings, dn);
     rights.rights.push_back(
-        {attribute, listed ? Verdict::kYes : (extended ? Verdict::kUnknown : Verdict::kNo)});
-    if (!listed && extended) {
+        {attribute, reset, "the extended right 'Reset Password' in the entry's DACL"});
+    if (reset == Verdict::kUnknown) {
       const std::string parent = ParentDn(dn);
       rights.note =
           "unicodePwd is written through the 'Reset Password' extended right, which "
-          "allowedAttributesEffective does not list: check that the service account has it on "
-          "the accounts' OU: dsacls \"" +
+          "allowedAttributesEffective does not list, and the entry's security descriptor "
+          "could not be read: check that the service account has it on the accounts' OU: "
+          "dsacls \"" +
           parent + "\" (Windows) or samba-tool dsacl get --objectdn=\"" + parent + "\" (Samba)";
     }
   }
@@ -139,7 +172,7 @@ Result<WriteRights> CheckWriteRights(const config::LdapSection& settings,
     return AskAllowedAttributes(ld.get(), settings, dn, wanted);
   }
   WriteRights rights;
-  for (const auto& attribute : wanted) rights.rights.push_back({attribute, Verdict::kUnknown});
+  for (const auto& attribute : wanted) rights.rights.push_back({attribute, Verdict::kUnknown, ""});
   // slapacl evaluates slapd's access rules offline, on the server's host.
   std::string by_hand;
   for (const auto& attribute : wanted) {

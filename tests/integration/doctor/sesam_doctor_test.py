@@ -348,8 +348,8 @@ class Ds389DoctorTest(DoctorCase):
 class SambaDoctorTest(DoctorCase):
     """Active Directory (Samba): objectGUID, pwdLastSet, and
     allowedAttributesEffective, which lists lockoutTime but not unicodePwd
-    (written through the "Reset Password" extended right): that one is a
-    warning with the command to check it by hand, never a false ok."""
+    (written through the "Reset Password" extended right, read from the
+    entry's DACL instead): the service account has both, a pupil neither."""
 
     def test_ad(self):
         rc, out = self.doctor("--user", "jan.selle")
@@ -359,8 +359,10 @@ class SambaDoctorTest(DoctorCase):
         self.assertLine(out, "ok", "schema", "no Sesam schema: host-local mode")
         self.assertLine(out, "ok", "account 'jan.selle'",
                         "own jan.selle@school.test; co-account mama.selle@example.test")
-        self.assertLine(out, "warn", "password write", "'Reset Password' extended right")
-        self.assertLine(out, "warn", "password write", "samba-tool dsacl get --objectdn=")
+        # allowedAttributesEffective does not list unicodePwd: the DACL is read instead.
+        self.assertLine(out, "ok", "password write", "may write unicodePwd of "
+                        "CN=jan.selle,OU=Pupils,DC=school,DC=test (the extended right 'Reset "
+                        "Password' in the entry's DACL)")
         self.assertLine(out, "ok", "password write", "may write lockoutTime of ")
 
     def test_lockout_not_writable(self):
@@ -371,6 +373,8 @@ class SambaDoctorTest(DoctorCase):
         rc, out = self.doctor("--user", "els.peeters")
         self.assertEqual(1, rc, out)
         self.assertLine(out, "fail", "password write", "may not write lockoutTime of ")
+        self.assertLine(out, "fail", "password write", "may not write unicodePwd of ")
+        self.assertLine(out, "fail", "password write", "CA;Reset Password;user")
 
     def test_disabled_account(self):
         rc, out = self.doctor("--user", "dis.abled")

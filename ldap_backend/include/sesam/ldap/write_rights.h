@@ -10,7 +10,9 @@
 //   1.2.840.113556.1.4.800): the operational attribute
 //   allowedAttributesEffective of the account, which lists the attributes the
 //   bound account may write. AD's "Reset Password" is an extended right that
-//   this list does not show, so a missing unicodePwd is kUnknown, not kNo.
+//   this list does not show: for unicodePwd the entry's DACL is read
+//   (nTSecurityDescriptor) and evaluated for the service account's token
+//   (objectSid, tokenGroups); kUnknown when it cannot be read.
 // - OpenLDAP (a stock build has neither): kUnknown, with what to check by hand.
 //
 // Threading: a free function on its own short-lived connection (connect,
@@ -33,6 +35,7 @@ enum class Verdict { kYes, kNo, kUnknown };
 struct AttributeRight {
   std::string attribute;  // "userPassword", "unicodePwd", "lockoutTime"
   Verdict may_write = Verdict::kUnknown;
+  std::string how;  // how the verdict was reached, when not by `mechanism`
 };
 
 struct WriteRights {
