@@ -148,12 +148,15 @@ std::optional<ldap::Account> CheckAccount(const config::Config& config, ldap::Di
     return std::nullopt;
   }
   if (account->id.empty()) {
+    Result<ldap::ServerProfile> profile = directory.Profile();
+    const std::string attribute =
+        profile.ok() ? profile->id_attribute : std::string("the id attribute");
     report.Fail(check,
-                account->dn +
-                    ": its id attribute could not be read: no reset link can "
-                    "be made for it",
-                "give the service account read access to the id attribute (`sesam doctor` "
-                "names it under 'directory'), or set [ldap] id_attribute");
+                account->dn + ": " + attribute +
+                    " could not be read: no reset link can be made for this account",
+                "give the service account read access to " + attribute +
+                    ", or set [ldap] id_attribute to one the directory has (entryUUID, "
+                    "nsUniqueId, objectGUID)");
   } else {
     report.Ok(check, account->dn + ", id " + account->id);
   }
@@ -231,6 +234,7 @@ void CheckWriteRights(const config::Config& config, const ldap::Account& account
 void CheckLookupSpeed(const config::Config& config, ldap::Directory& directory,
                       const std::string& user, const ldap::Account& account, DoctorReport& report) {
   constexpr std::string_view kCheck = "lookup speed";
+  if (account.id.empty()) return;  // no lookup by id to time; CheckAccount has said why
   Result<SecretString> password = BindPassword(config.ldap);
   if (!password.ok()) return;  // CheckWriteRights has said so
   Result<ldap::LookupTimes> times =

@@ -252,6 +252,15 @@ class SesamDoctorTest(DoctorCase):
         self.assertLine(out, "warn", "lookup speed", "olcDbIndex: mail eq")
         self.assertNotIn("entryUUID is probably not indexed", out)
 
+    def test_id_attribute_unreadable(self):
+        # OpenLDAP has no nsUniqueId: no account could get a link.
+        self.ldap = {"id_attribute": "nsUniqueId"}
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "account 'jan.selle'", "nsUniqueId could not be read: no "
+                        "reset link can be made")
+        self.assertNotIn("lookup speed", out)
+
     def test_unknown_user_fails(self):
         rc, out = self.doctor("--user", "nobody.here")
         self.assertEqual(1, rc, out)
