@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // libcurl with CURLOPT_CONNECT_ONLY runs an SMTP session's whole set-up
 // (greeting, EHLO, STARTTLS, AUTH) and stops before MAIL FROM: measured with
-// libcurl 7.88 against the test sink, which stored no message. Cleaning the
-// handle up sends QUIT. The debug callback sees the dialogue; only verbs and
-// server replies are kept from it.
+// libcurl 7.88 against the test sink, which stored no message. It does not
+// say goodbye (the test server saw no QUIT on cleanup), so QUIT is sent here
+// through curl_easy_send, over TLS where the session has it. The debug
+// callback sees the dialogue; only verbs and server replies are kept.
 #include "sesam/web/smtp_probe.h"
 
 #include <curl/curl.h>
+#include <poll.h>
 
 #include <array>
+#include <chrono>
 #include <mutex>
 #include <string_view>
 
@@ -80,6 +83,44 @@ Status Setup(CURL* curl, const config::MailSection& settings, const SecretString
   return Set(curl, CURLOPT_VERBOSE, 1L);
 }
 
+// Waits until the session's socket is ready for `events`, within `timeout`.
+bool WaitSocket(CURL* curl, short events, std::chrono::milliseconds timeout) {
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  if (curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &socket) != CURLE_OK ||
+      socket == CURL_SOCKET_BAD) {
+    return false;
+  }
+  pollfd wanted{socket, events, 0};
+  return ::poll(&wanted, 1, static_cast<int>(timeout.count())) > 0;
+}
+
+// QUIT and its reply (221), recorded in the dialogue; best effort: the
+// set-up has been judged already.
+void Quit(CURL* curl, std::chrono::milliseconds timeout, SmtpProbe& probe) {
+  const std::string_view quit = "QUIT\r\n";
+  std::size_t done = 0;
+  while (done < quit.size()) {
+    std::size_t sent = 0;
+    const CURLcode code = curl_easy_send(curl, quit.data() + done, quit.size() - done, &sent);
+    if (code == CURLE_AGAIN && WaitSocket(curl, POLLOUT, timeout)) continue;
+    if (code != CURLE_OK) return;
+    done += sent;
+  }
+  probe.dialogue.emplace_back("C: QUIT");
+  probe.last_command = "QUIT";
+  std::string reply;
+  char buffer[512];
+  while (reply.find('\n') == std::string::npos && reply.size() < 4096) {
+    std::size_t got = 0;
+    const CURLcode code = curl_easy_recv(curl, buffer, sizeof buffer, &got);
+    if (code == CURLE_AGAIN && WaitSocket(curl, POLLIN, timeout)) continue;
+    if (code != CURLE_OK || got == 0) break;
+    reply.append(buffer, got);
+  }
+  const std::string_view line = TrimLine(std::string_view(reply).substr(0, reply.find('\n')));
+  if (!line.empty()) probe.dialogue.emplace_back("S: " + std::string(line));
+}
+
 }  // namespace
 
 SmtpProbe ProbeSmtp(const config::MailSection& settings) {
@@ -120,8 +161,9 @@ SmtpProbe ProbeSmtp(const config::MailSection& settings) {
   probe.status = internal::CurlStatus(code, code == CURLE_OK ? 0 : reply, detail);
   probe.tls =
       code == CURLE_OK && (settings.starttls || settings.smtp_url.rfind("smtps://", 0) == 0);
+  if (code == CURLE_OK) Quit(curl.get(), settings.timeout, probe);
   curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, nullptr);
-  curl.reset();  // QUIT, through the debug callback still
+  curl.reset();
   return probe;
 }
 

@@ -159,7 +159,20 @@ class SesamDoctorTest(DoctorCase):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        server = Controller(object(), hostname="127.0.0.1", port=port)
+        commands = []
+
+        class Handler:
+            """Records the commands that reach aiosmtpd's handler hooks."""
+
+            async def handle_MAIL(self, server, session, envelope, address, options):
+                commands.append("MAIL")
+                return "250 OK"
+
+            async def handle_QUIT(self, server, session, envelope):
+                commands.append("QUIT")
+                return "221 Bye"
+
+        server = Controller(Handler(), hostname="127.0.0.1", port=port)
         server.start()
         try:
             self.mail = {"smtp_url": "smtp://127.0.0.1:%d" % port,
@@ -170,6 +183,7 @@ class SesamDoctorTest(DoctorCase):
         self.assertEqual(0, rc, out)
         self.assertLine(out, "ok", "smtp", "greeting, EHLO accepted; no mail sent")
         self.assertLine(out, "warn", "smtp", "the server offered no AUTH")
+        self.assertEqual(["QUIT"], commands)  # a clean goodbye, and no MAIL FROM
 
     def test_smtp_auth_refused(self):
         write_private(self.mail_secret, "not-the-password")
