@@ -29,6 +29,10 @@ bool CheckBind(const config::Config& config, ldap::Directory& directory, DoctorR
 // or host-local mode.
 void CheckProfile(const config::Config& config, ldap::Directory& directory, DoctorReport& report);
 
+// mail_attributes, coaccount_mail_attributes and name_attribute against the
+// server's subschema: an attribute it does not define finds nobody's address.
+void CheckAttributes(const config::Config& config, DoctorReport& report);
+
 // The test account `user` and its addresses; the account when found.
 std::optional<ldap::Account> CheckAccount(const config::Config& config, ldap::Directory& directory,
                                           const std::string& user, DoctorReport& report);

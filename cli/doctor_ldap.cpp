@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The directory checks of `sesam doctor`, through the same Directory code
 // sesam-fcgi runs, plus the write-rights question (sesam/ldap/write_rights.h).
+#include <algorithm>
 #include <cstdio>
 
 #include "doctor_checks.h"
 #include "sesam/ldap/lookup_timing.h"
+#include "sesam/ldap/schema_check.h"
 #include "sesam/ldap/write_rights.h"
 
 namespace sesam::cli::doctor {
@@ -110,20 +112,50 @@ void CheckProfile(const config::Config& config, ldap::Directory& directory, Doct
   } else {
     report.Ok("schema", "no Sesam schema: host-local mode, reset rounds kept in [web] state_dir " +
                             config.web.state_dir + " (limits hold per host)");
-    for (const auto& attribute : config.ldap.coaccount_mail_attributes) {
-      if (attribute == "sesamCoAccountMail") {
-        report.Warn("schema",
-                    "[ldap] coaccount_mail_attributes names sesamCoAccountMail, which this "
-                    "server does not define: no co-account gets mail",
-                    "name the attribute that holds the co-accounts' addresses (AD: otherMailbox)"
-                    ", or load schemas/ (see schemas/README.md)");
-      }
-    }
   }
   if (!profile->assertion_control) {
     report.Ok("concurrency",
               "no RFC 4528 assertion on modify: concurrent use of one link is "
               "serialised on this host (docs/scaling.md)");
+  }
+}
+
+void CheckAttributes(const config::Config& config, DoctorReport& report) {
+  constexpr std::string_view kCheck = "attributes";
+  Result<SecretString> password = BindPassword(config.ldap);
+  if (!password.ok()) return;  // the bind has failed already
+  const config::LdapSection& ldap = config.ldap;
+  std::vector<std::string> named = ldap.mail_attributes;
+  named.insert(named.end(), ldap.coaccount_mail_attributes.begin(),
+               ldap.coaccount_mail_attributes.end());
+  named.insert(named.end(), ldap.name_attribute.begin(), ldap.name_attribute.end());
+  Result<std::vector<std::string>> undefined = ldap::UndefinedAttributes(ldap, *password, named);
+  if (!undefined.ok()) {
+    report.Warn(kCheck, "could not be checked against the server's schema: " +
+                            undefined.status().ToString());
+    return;
+  }
+  const auto in = [](const std::vector<std::string>& keys, const std::string& name) {
+    return std::find(keys.begin(), keys.end(), name) != keys.end();
+  };
+  for (const auto& name : *undefined) {
+    const std::string problem = name + ", which this server's schema does not define";
+    if (in(ldap.mail_attributes, name)) {
+      report.Fail(kCheck, "[ldap] mail_attributes names " + problem + ": no mail goes to it",
+                  "name the attribute that holds the accounts' own addresses (usually mail)");
+    } else if (in(ldap.coaccount_mail_attributes, name)) {
+      report.Fail(kCheck,
+                  "[ldap] coaccount_mail_attributes names " + problem + ": no co-account gets mail",
+                  "name the attribute your directory uses (Active Directory: otherMailbox; "
+                  "389-ds: mailAlternateAddress; with the Sesam schema loaded: "
+                  "sesamCoAccountMail), or leave the key empty");
+    } else {
+      report.Warn(kCheck, "[ldap] name_attribute names " + problem + ": mails greet nobody by name",
+                  "name the attribute with the first name (usually givenName)");
+    }
+  }
+  if (undefined->empty()) {
+    report.Ok(kCheck, "the server's schema defines " + Join(named));
   }
 }
 

@@ -75,6 +75,7 @@ int RunDoctor(Args args) {
     report.Fail("bind", directory.status().ToString(), "fix [ldap] as the message says");
   } else if (doctor::CheckBind(config, **directory, report)) {
     doctor::CheckProfile(config, **directory, report);
+    doctor::CheckAttributes(config, report);
     if (user) {
       if (auto account = doctor::CheckAccount(config, **directory, *user, report)) {
         doctor::CheckWriteRights(config, *account, report);

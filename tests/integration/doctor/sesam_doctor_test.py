@@ -109,6 +109,8 @@ class SesamDoctorTest(DoctorCase):
         self.assertLine(out, "ok", "directory", "account id from entryUUID; password state "
                         "from userPassword")
         self.assertLine(out, "ok", "schema", "the Sesam schema is loaded")
+        self.assertLine(out, "ok", "attributes", "the server's schema defines mail, "
+                        "sesamCoAccountMail, givenName")
         self.assertLine(out, "ok", "account 'jan.selle'", "uid=jan.selle,ou=people")
         self.assertLine(out, "ok", "account 'jan.selle'",
                         "own jan.selle@school.test; co-account mama.selle@example.test, "
@@ -275,6 +277,18 @@ class SesamDoctorTest(DoctorCase):
                         "reset link can be made")
         self.assertNotIn("lookup speed", out)
 
+    def test_attribute_of_another_directory(self):
+        # 389's co-account attribute on OpenLDAP: found nowhere, so nobody's parents get
+        # mail. (AD's otherMailbox would pass: cosine.schema defines it.)
+        self.ldap = {"coaccount_mail_attributes": "mailAlternateAddress",
+                     "name_attribute": "givenNaam"}
+        rc, out = self.doctor("--user", "jan.selle")
+        self.assertEqual(1, rc, out)
+        self.assertLine(out, "fail", "attributes", "coaccount_mail_attributes names mailAlternateAddress, "
+                        "which this server's schema does not define")
+        self.assertLine(out, "fail", "attributes", "Active Directory: otherMailbox")
+        self.assertLine(out, "warn", "attributes", "name_attribute names givenNaam")
+
     def test_unknown_user_fails(self):
         rc, out = self.doctor("--user", "nobody.here")
         self.assertEqual(1, rc, out)
@@ -347,6 +361,7 @@ class Ds389DoctorTest(DoctorCase):
         self.assertLine(out, "ok", "bind", "(StartTLS)")
         self.assertLine(out, "ok", "directory", "389 Directory Server; account id from nsUniqueId")
         self.assertLine(out, "ok", "schema", "no Sesam schema: host-local mode")
+        self.assertLine(out, "ok", "attributes", "defines mail, mailAlternateAddress, givenName")
         self.assertLine(out, "ok", "account 'jan.selle'", "co-account mama.selle@example.test")
         self.assertLine(out, "ok", "password write", "may write userPassword of "
                         "uid=jan.selle,ou=people,dc=school,dc=test (get effective rights control)")
@@ -380,6 +395,7 @@ class SambaDoctorTest(DoctorCase):
         self.assertLine(out, "ok", "directory", "Active Directory; account id from objectGUID; "
                         "password state from pwdLastSet")
         self.assertLine(out, "ok", "schema", "no Sesam schema: host-local mode")
+        self.assertLine(out, "ok", "attributes", "defines mail, otherMailbox, givenName")
         self.assertLine(out, "ok", "account 'jan.selle'",
                         "own jan.selle@school.test; co-account mama.selle@example.test")
         # allowedAttributesEffective does not list unicodePwd: the DACL is read instead.
