@@ -177,8 +177,16 @@ void CheckSmtp(const config::Config& config, DoctorReport& report) {
   } else {
     fix = "fix [mail] as the message says (sesam config-test checks the file)";
   }
-  const std::string at =
+  std::string at =
       probe.last_command.empty() ? std::string() : " (after " + probe.last_command + ")";
+  // The server's last words often say more than the reply code (e.g.
+  // "535 5.7.8 Authentication credentials invalid").
+  for (auto line = probe.dialogue.rbegin(); line != probe.dialogue.rend(); ++line) {
+    if (line->rfind("S: ", 0) == 0) {
+      at += "; the server said: " + line->substr(3);
+      break;
+    }
+  }
   report.Fail(kCheck, url + ": " + probe.status.message() + at, fix);
 }
 

@@ -13,6 +13,7 @@ through $SYSTEMD_UNIT_PATH (no user is added to the host); the checks that
 open files as that user need root and are skipped otherwise.
 """
 import argparse
+import base64
 import os
 import shutil
 import signal
@@ -197,6 +198,11 @@ class SesamDoctorTest(DoctorCase):
         rc, out = self.doctor("--user", "jan.selle")
         self.assertEqual(1, rc, out)
         self.assertLine(out, "fail", "smtp", "check [mail] username and the password")
+        self.assertLine(out, "fail", "smtp", "(after AUTH); the server said: 535")
+        # Neither the password nor AUTH PLAIN's base64 of it is ever shown.
+        self.assertNotIn("not-the-password", out)
+        self.assertNotIn(base64.b64encode(b"\0" + E["SESAM_TEST_SMTP_USER"].encode() +
+                                          b"\0not-the-password").decode(), out)
 
     def test_starttls_not_offered(self):
         self.mail = {"smtp_url": E["SESAM_TEST_SMTP_URL"], "starttls": "yes",
