@@ -47,11 +47,6 @@ std::vector<std::string> UnitPath() {
           "/usr/lib/systemd/system"};
 }
 
-struct ServiceIdentity {
-  std::string user;
-  std::string group;  // "" = the user's primary group
-};
-
 void ReadIdentity(const std::filesystem::path& file, ServiceIdentity& identity) {
   std::ifstream in(file);
   std::string line;
@@ -64,7 +59,8 @@ void ReadIdentity(const std::filesystem::path& file, ServiceIdentity& identity) 
   }
 }
 
-// The unit's User= and Group=, or nothing when the unit is not installed.
+}  // namespace
+
 std::optional<ServiceIdentity> FindServiceIdentity() {
   namespace fs = std::filesystem;
   const std::vector<std::string> dirs = UnitPath();
@@ -97,6 +93,8 @@ std::optional<ServiceIdentity> FindServiceIdentity() {
   for (const auto& dropin : dropins) ReadIdentity(dropin.second, *identity);
   return identity;
 }
+
+namespace {
 
 struct NamedFile {
   std::string key;
@@ -170,17 +168,25 @@ config::Diagnostic Problem(config::Diagnostic::Severity severity, const std::str
   return diagnostic;
 }
 
-void CheckServiceUser(config::LoadReport& report) {
-  if (::geteuid() != 0) return;  // only root can take another user's view
+}  // namespace
+
+ServiceUserFiles CheckFilesAsServiceUser(const config::Config& config) {
+  ServiceUserFiles result;
   const std::optional<ServiceIdentity> identity = FindServiceIdentity();
-  if (!identity || identity->user.empty()) return;  // no portal on this machine
-  const std::string& file = report.config.path;
+  if (!identity || identity->user.empty()) return result;  // no portal on this machine
+  result.user = identity->user;
+  if (::geteuid() != 0) {
+    result.outcome = ServiceUserFiles::Outcome::kNotRoot;
+    return result;
+  }
+  const std::string& file = config.path;
   const std::string unit_user = std::string(kUnit) + " runs as '" + identity->user + "'";
   const passwd* user = ::getpwnam(identity->user.c_str());
   if (!user) {
-    report.diagnostics.push_back(Problem(config::Diagnostic::Severity::kWarning, file, "",
-                                         unit_user + ", a user that does not exist"));
-    return;
+    result.outcome = ServiceUserFiles::Outcome::kUnknownUser;
+    result.problems.push_back(Problem(config::Diagnostic::Severity::kWarning, file, "",
+                                      unit_user + ", a user that does not exist"));
+    return result;
   }
   gid_t gid = user->pw_gid;
   if (!identity->group.empty()) {
@@ -189,31 +195,35 @@ void CheckServiceUser(config::LoadReport& report) {
   }
   const passwd copy = *user;  // getpwnam's buffer is shared
   const std::string name = copy.pw_name;
-  const std::vector<NamedFile> files = FilesTheServiceReads(report.config);
+  const std::vector<NamedFile> files = FilesTheServiceReads(config);
   const auto errors = OpenErrorsAs(copy, gid, files);
   if (!errors) {
-    report.diagnostics.push_back(Problem(config::Diagnostic::Severity::kWarning, file, "",
-                                         "could not check the files as " + unit_user));
-    return;
+    result.outcome = ServiceUserFiles::Outcome::kCouldNotCheck;
+    result.problems.push_back(Problem(config::Diagnostic::Severity::kWarning, file, "",
+                                      "could not check the files as " + unit_user));
+    return result;
   }
+  result.outcome = ServiceUserFiles::Outcome::kChecked;
   for (std::size_t i = 0; i < files.size(); ++i) {
+    result.files.push_back(files[i].key);
     if ((*errors)[i] == 0) continue;
-    report.diagnostics.push_back(
+    result.problems.push_back(
         Problem(config::Diagnostic::Severity::kError, file, files[i].key,
                 "'" + files[i].key + "': " + unit_user + ", who cannot read " + files[i].path +
                     " (" + ErrnoText((*errors)[i]) + "): the portal would fail; e.g. chown " +
                     name + " " + files[i].path));
   }
+  return result;
 }
-
-}  // namespace
 
 void AddInstallChecks(config::LoadReport& report) {
   if (!report.ok()) return;
   for (auto& warning : config::ExampleValueWarnings(report.config.path)) {
     report.diagnostics.push_back(std::move(warning));
   }
-  CheckServiceUser(report);
+  for (auto& problem : CheckFilesAsServiceUser(report.config).problems) {
+    report.diagnostics.push_back(std::move(problem));
+  }
 }
 
 }  // namespace sesam::cli

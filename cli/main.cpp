@@ -15,6 +15,9 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"config-test", "config-test [--config PATH]",
      "check the configuration file and report every problem", RunConfigTest},
+    {"doctor", "doctor [--config PATH] [--user NAME]",
+     "check the installation online: files, state store, directory, account, mail server",
+     RunDoctor},
     {"check", "check [--user NAME] [--names LIST] [--config PATH] [--json] [--batch]",
      "check a password from stdin against the policy", RunCheck},
     {"lookup", "lookup USER [--json] [--config PATH]",

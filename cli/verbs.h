@@ -24,5 +24,6 @@ int RunCheck(Args args);
 int RunSetPassword(Args args);
 int RunSendReset(Args args);
 int RunLimits(Args args);
+int RunDoctor(Args args);
 
 }  // namespace sesam::cli
