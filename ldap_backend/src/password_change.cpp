@@ -124,6 +124,12 @@ Status MapAdChangeRefusal(const WriteResult& written) {
     // right for Everyone and SELF.
     return Status(StatusCode::kPermissionDenied, message, std::string(kChangeNotAllowed));
   }
+  if (written.code == LDAP_CONSTRAINT_VIOLATION && Contains(message, "error in module acl")) {
+    // Samba's answer to the same deny ACE: its acl module refuses the change
+    // as a constraint violation, without a 0000052D code ("error in module
+    // acl: Constraint violation during LDB_MODIFY", seen with Samba 4.17).
+    return Status(StatusCode::kPermissionDenied, message, std::string(kChangeNotAllowed));
+  }
   if (written.code == LDAP_CONSTRAINT_VIOLATION || written.code == LDAP_UNWILLING_TO_PERFORM) {
     // 0x56 ERROR_INVALID_PASSWORD: the old password is wrong.
     if (Contains(message, "00000056")) {

@@ -35,6 +35,18 @@ def write_private(path, data):
         f.write(data)
 
 
+
+def ldap_section(text):
+    """The [ldap] section of a harness's sesam.conf (some harnesses also write
+    [web] and [token], which the test sets itself)."""
+    kept, keep = [], True
+    for line in text.splitlines():
+        if line.startswith("["):
+            keep = line.strip() == "[ldap]"
+        if keep:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
 class DoctorCase(unittest.TestCase):
     """What every case shares: its own files, a config, running the doctor."""
 
@@ -67,7 +79,8 @@ class DoctorCase(unittest.TestCase):
 
     def doctor(self, *args):
         with open(E["SESAM_TEST_CONFIG"]) as f:
-            ldap = f.read().replace(E["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"], self.bind_secret)
+            ldap = ldap_section(f.read()).replace(E["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"],
+                                                  self.bind_secret)
         if self.bind_dn:
             ldap = ldap.replace("bind_dn = " + self.bind_dn[0], "bind_dn = " + self.bind_dn[1])
         for key, value in self.ldap.items():

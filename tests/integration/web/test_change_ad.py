@@ -79,6 +79,17 @@ class ChangePageAd(unittest.TestCase):
         # The next bind is clean: pwdLastSet is a real time again.
         self.assertEqual(0, bind(dn, NEW)[0], bind(dn, NEW)[1])
 
+    def test_user_cannot_change_password_is_refused_clearly(self):
+        # no.change: "User cannot change password" (Change Password denied to
+        # Everyone and SELF). The service account could reset it; the page
+        # must not.
+        dn = dn_of("no.change")
+        reply = change(Browser(), "no.change", USER_PASSWORD, NEW)
+        self.assertEqual(403, reply.status, reply.body)
+        self.assertIn("may not change its own password", reply.body)
+        self.assertEqual(0, bind(dn, USER_PASSWORD)[0])
+        self.assertNotEqual(0, bind(dn, NEW)[0])
+
     def test_disabled_and_locked_answer_as_a_wrong_password(self):
         browser = Browser()
         wrong = change(browser, "pw.web", "Fout-Wachtwoord-1", NEW)

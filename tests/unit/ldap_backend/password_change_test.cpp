@@ -94,6 +94,11 @@ TEST(MapAdChangeRefusal, NamesTheRule) {
   STRCMP_EQUAL("ppolicy.other", reason(LDAP_CONSTRAINT_VIOLATION, "00002082: other").c_str());
   STRCMP_EQUAL(std::string(sesam::ldap::kChangeNotAllowed).c_str(),
                reason(LDAP_INSUFFICIENT_ACCESS, "00000005: SecErr: DSID-031A11E5").c_str());
+  // Samba 4.17 for "user cannot change password".
+  STRCMP_EQUAL(std::string(sesam::ldap::kChangeNotAllowed).c_str(),
+               reason(LDAP_CONSTRAINT_VIOLATION,
+                      "error in module acl: Constraint violation during LDB_MODIFY (19)")
+                   .c_str());
   const sesam::Status wrong_old = MapAdChangeRefusal(
       {MapResult(LDAP_CONSTRAINT_VIOLATION, "modify", "00000056: AtrErr: DSID-03190F80"),
        std::nullopt, LDAP_CONSTRAINT_VIOLATION});
