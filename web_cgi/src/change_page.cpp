@@ -78,8 +78,9 @@ Response App::Impl::ChangePage(PageContext& context, int status, std::string_vie
   // The username is typed on this page, so its rule is always listed (the
   // policy lists it only for a name it can judge; the message names none);
   // the script marks it as the username is typed.
+  const std::string shown_name = username.empty() ? std::string("username") : std::string(username);
   policy::Context names;
-  names.username = username.empty() ? std::string("username") : std::string(username);
+  names.username = shown_name;  // a view: shown_name must outlive `names`
   PasswordFields(context, data, names, verdict, repeated);
   if (!error.empty()) data.set("error", std::string(error));
   data.set("cancel_url", ReturnTarget(context));
