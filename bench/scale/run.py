@@ -57,8 +57,8 @@ BYTES_PER_ACCOUNT = 4500
 def patched_config(original, max_size, id_index):
     """The harness's cn=config with olcDbMaxSize raised and, without
     id_index, no entryUUID index."""
-    def config_ldif(workdir, argon2):
-        text = original(workdir, argon2)
+    def config_ldif(workdir, argon2, *args, **kwargs):
+        text = original(workdir, argon2, *args, **kwargs)
         text = text.replace("olcDbMaxSize: 268435456", f"olcDbMaxSize: {max_size}")
         assert f"olcDbMaxSize: {max_size}" in text, "the harness's olcDbMaxSize moved"
         if not id_index:
