@@ -56,6 +56,7 @@ import argparse
 import concurrent.futures
 import os
 import re
+import shlex
 import smtplib
 import statistics
 import subprocess
@@ -266,6 +267,10 @@ def main():
                              "(a comma-separated list measures each)")
     parser.add_argument("--long-flood", type=int, default=600,
                         help="seconds of the memory flood (0: skip it)")
+    parser.add_argument("--long-wrapper", default="",
+                        help="argv put before the long flood's sesam-fcgi, which it must exec "
+                             "(e.g. env LD_PRELOAD=/usr/lib/heaptrack/libheaptrack_preload.so "
+                             "DUMP_HEAPTRACK_OUTPUT=FILE for a heap profile)")
     parser.add_argument("--parts", default="mail,ceiling,floor,paths,limited,long",
                         help="comma-separated subset to run")
     args = parser.parse_args()
@@ -395,7 +400,8 @@ def main():
                 if "long" in parts:
                     wait_idle(log_path, mail_dir)
                     with Web(workdir, env, name="long", threads=8,
-                             overrides={("web", "trusted_proxies"): "127.0.0.1"}) as long_web:
+                             overrides={("web", "trusted_proxies"): "127.0.0.1"},
+                             wrapper=shlex.split(args.long_wrapper)) as long_web:
                         long_pid, long_log = long_web.fcgi[0].pid, long_web.logs[0]
                         long_browser = webtest.Browser(base_url=long_web.base_url,
                                                        port=long_web.port)
