@@ -17,9 +17,13 @@
 // checked again once the current password is proven.
 //
 // No lockout of Sesam's own: failed tries count against the directory's
-// lockout where the school has one. Per client ([web] change_ip_limit,
-// every POST) and per client and typed username (change_account_limit,
-// refused tries only) the page answers 429.
+// lockout where the school has one. Per client ([web] change_ip_limit) and
+// per client and typed username (change_account_limit, refused tries only)
+// the page answers 429. change_ip_limit counts every try when it comes (so
+// tries in flight at once cannot pass it) and gives back those that guessed
+// nothing: the directory was not asked (a form the rules refused) or the
+// current password was proven. So a class behind one school address (NAT)
+// can change its passwords together, and guesses stay bounded.
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -121,6 +125,8 @@ Response App::Impl::PostChange(PageContext& context) {
         context, wait,
         context.Tr(N_("Too many requests came from your network. Please try again later."))));
   }
+  // Gives this try's count back (see the top of this file).
+  const auto not_a_guess = [&] { change_limiter_.Refund(context.client_key, now); };
   const ClientKey account_key = AccountClientKey(*deps_.signer, context.client_key, username);
   if (const long wait = change_account_limiter_.Check(account_key, now)) {
     limited_log_.Write(log::Level::kInfo, "change page: try from " + LogSafe(context.client_ip) +
@@ -133,6 +139,7 @@ Response App::Impl::PostChange(PageContext& context) {
   const SecretString password(fields["password"]);
   const bool repeated = password.Equals(fields["password2"]);
   if (username.empty() || current.empty()) {
+    not_a_guess();
     return finish(ChangePage(context, 400, username, nullptr, std::nullopt,
                              context.Tr(N_("Fill in your username and your current password."))));
   }
@@ -142,6 +149,7 @@ Response App::Impl::PostChange(PageContext& context) {
   typed.username = username;
   const policy::Verdict early = deps_.policy->Check(password.view(), typed, *context.catalog);
   if (!early.accepted || !repeated) {
+    not_a_guess();
     log::Info("change page: try from " + LogSafe(context.client_ip) +
               " refused before the directory: rules failed: " + FailedRules(early, repeated));
     return finish(ChangePage(context, 422, username, &early, repeated,
@@ -196,6 +204,7 @@ Response App::Impl::PostChange(PageContext& context) {
                              context.Tr(N_("The username or the current password is not right, "
                                            "or this account cannot log in now."))));
   }
+  not_a_guess();  // the current password is proven from here on
   // Proven: now the rules that need the account's names.
   const policy::Verdict verdict =
       deps_.policy->Check(password.view(), PolicyContext(*account), *context.catalog);

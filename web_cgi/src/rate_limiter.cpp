@@ -47,6 +47,20 @@ long RateLimiter::Check(const ClientKey& key, Clock::time_point now) {
   return Decide(key, now, false);
 }
 
+void RateLimiter::Refund(const ClientKey& key, Clock::time_point counted_at) {
+  if (rate_.count == 0) return;
+  const std::uint32_t slice = SliceOf(counted_at);
+  MutexLock lock(mutex_);
+  const auto found = entries_.find(key);
+  if (found == entries_.end()) return;
+  Entry& entry = found->second;
+  // The slot still holds `slice`'s events while it is one of the newest
+  // kSlices + 1; after that it was zeroed and reused.
+  if (slice > entry.newest || entry.newest - slice > kSlices) return;
+  std::uint16_t& count = entry.counts[slice % (kSlices + 1)];
+  if (count > 0) --count;
+}
+
 long RateLimiter::Decide(const ClientKey& key, Clock::time_point now, bool count) {
   if (rate_.count == 0) return 0;  // 0/... switches the limit off
   const std::uint32_t slice = SliceOf(now);

@@ -60,6 +60,13 @@ class RateLimiter {
   // Like Hit, but never counts: 0 when an event would be allowed now.
   long Check(const ClientKey& key, Clock::time_point now);
 
+  // Takes back one event that Hit counted for `key` at `counted_at`, for a
+  // try that turned out not to be what the limit bounds (the change page
+  // counts every try when it comes, before the directory is asked, and gives
+  // back the completed changes). Nothing happens when that event already
+  // left the window or was never counted.
+  void Refund(const ClientKey& key, Clock::time_point counted_at);
+
   // Entries held now (for tests and the memory measurement).
   std::size_t size();
   // Entries dropped to stay within max_clients since the last call.

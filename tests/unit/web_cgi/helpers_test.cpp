@@ -187,6 +187,28 @@ TEST(RateLimit, CheckDoesNotCount) {
   CHECK_TRUE(limiter.Check(Key(1), t0) > 0);
 }
 
+TEST(RateLimit, RefundGivesBackOneCountedEventWhileItIsInTheWindow) {
+  using namespace std::chrono;
+  RateLimiter limiter("test", {2, minutes(8)});  // slices of one minute
+  const auto t0 = RateLimiter::Clock::time_point() + hours(1);
+  LONGS_EQUAL(0, limiter.Hit(Key(1), t0));
+  LONGS_EQUAL(0, limiter.Hit(Key(1), t0 + seconds(70)));
+  CHECK_TRUE(limiter.Hit(Key(1), t0 + seconds(80)) > 0);
+  // The first event, given back in a later slice: room for one more.
+  limiter.Refund(Key(1), t0);
+  LONGS_EQUAL(0, limiter.Hit(Key(1), t0 + seconds(90)));
+  CHECK_TRUE(limiter.Hit(Key(1), t0 + seconds(95)) > 0);
+  // Nothing to give back: never counted, or already out of the window.
+  limiter.Refund(Key(2), t0);
+  LONGS_EQUAL(1u, limiter.size());
+  limiter.Refund(Key(1), t0 - minutes(20));
+  CHECK_TRUE(limiter.Check(Key(1), t0 + seconds(100)) > 0);
+  // A slot refunded to zero stays at zero.
+  limiter.Refund(Key(1), t0);
+  limiter.Refund(Key(1), t0);
+  CHECK_TRUE(limiter.Check(Key(1), t0 + seconds(100)) > 0);
+}
+
 TEST(RateLimit, ClientsWhoseEventsLeftTheWindowAreDropped) {
   using namespace std::chrono;
   RateLimiter limiter("test", {3, minutes(1)});
