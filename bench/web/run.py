@@ -3,7 +3,7 @@
 """bench/web/run.py [--build DIR] [--connections 64] [--duration 8] [--repeat 3]
                    [--floor-threads 8,16,32,64] [--pool 4[,8...]] [--long-flood 600]
                    [--parts mail,ceiling,floor,paths,limited,long,change]
-                   [--class-size 30] [--change-rounds 5]
+                   [--class-size 30] [--change-rounds 5] [--change-notice all]
 
 Benchmarks sesam-fcgi through nginx with wrk, against real slapd and the SMTP
 sink, all in one run so the numbers compare with each other. In this order:
@@ -310,6 +310,7 @@ def change_class(args, env, workdir, mail_dir):
     shipped = {("web", key): None for key in ("change_ip_limit", "change_account_limit",
                                               "recipient_limit")}
     shipped[("web", "trusted_proxies")] = "127.0.0.1"
+    shipped[("mail", "change_notice")] = args.change_notice
     report = []
     web_rounds, bare_runs = [], {}
     with Web(workdir, env, name="change", threads=8, overrides=shipped) as web:
@@ -428,6 +429,8 @@ def main():
                         help="--parts change: pupils changing their password at once")
     parser.add_argument("--change-rounds", type=int, default=5,
                         help="--parts change: rounds of the class, and of each bare variant")
+    parser.add_argument("--change-notice", default="all", choices=("all", "own", "off"),
+                        help="--parts change: [mail] change_notice (shipped: all)")
     parser.add_argument("--parts", default="mail,ceiling,floor,paths,limited,long,change",
                         help="comma-separated subset to run")
     args = parser.parse_args()
