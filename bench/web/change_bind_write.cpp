@@ -16,9 +16,10 @@
 //   page       the same, after the account search (FindAccount) and before
 //              the write the read of its pwdPolicySubentry
 //              (CheckUserMayChange): every directory request of one change.
-// Prints one line per round, "round R wall_ms W latencies_ms A,B,...", each
-// latency one client's from its own start to its write's answer; failures go
-// to stderr and make the exit status 1.
+// Prints one line per round, "round R wall_ms W not_changed N latencies_ms
+// A,B,...", each latency one client's from its own start to its write's
+// answer; a client that failed tries no later round. Failures go to stderr
+// and make the exit status 1.
 #include <ldap.h>
 
 #include <algorithm>
@@ -53,6 +54,7 @@ struct Client {
   std::vector<std::string> passwords;  // [0] current, [r] after round r
   std::vector<Clock::time_point> started, finished;
   std::string error;
+  std::size_t failed_in = 0;  // the round of the error; later rounds are not tried
 };
 
 berval Bytes(std::string& text) { return {static_cast<ber_len_t>(text.size()), text.data()}; }
@@ -211,7 +213,10 @@ int main(int argc, char** argv) {
       for (std::size_t round = 1; round <= rounds; ++round) {
         release.arrive_and_wait();
         self.started[round] = Clock::now();
-        if (self.error.empty()) self.error = Change(uri, service.get(), people, mode, self, round);
+        if (self.error.empty()) {
+          self.error = Change(uri, service.get(), people, mode, self, round);
+          if (!self.error.empty()) self.failed_in = round;
+        }
         self.finished[round] = Clock::now();
         done.arrive_and_wait();
       }
@@ -224,7 +229,9 @@ int main(int argc, char** argv) {
     Clock::time_point first = clients.front().started[round];
     Clock::time_point last = clients.front().finished[round];
     std::string latencies;
+    int not_changed = 0;
     for (const auto& client : clients) {
+      if (!client.error.empty() && client.failed_in <= round) ++not_changed;
       first = std::min(first, client.started[round]);
       last = std::max(last, client.finished[round]);
       const std::chrono::duration<double, std::milli> took =
@@ -232,7 +239,8 @@ int main(int argc, char** argv) {
       latencies += (latencies.empty() ? "" : ",") + std::to_string(took.count());
     }
     const std::chrono::duration<double, std::milli> wall = last - first;
-    std::printf("round %zu wall_ms %.3f latencies_ms %s\n", round, wall.count(), latencies.c_str());
+    std::printf("round %zu wall_ms %.3f not_changed %d latencies_ms %s\n", round, wall.count(),
+                not_changed, latencies.c_str());
   }
   for (auto& thread : threads) thread.join();
   for (const auto& client : clients) {
