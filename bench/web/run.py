@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """bench/web/run.py [--build DIR] [--connections 64] [--duration 8] [--repeat 3]
                    [--floor-threads 8,16,32,64] [--pool 4[,8...]] [--long-flood 600]
-                   [--parts mail,ceiling,floor,paths,limited,long]
+                   [--parts mail,ceiling,floor,paths,limited,long,change]
+                   [--class-size 30] [--change-rounds 5] [--change-notice all]
 
 Benchmarks sesam-fcgi through nginx with wrk, against real slapd and the SMTP
 sink, all in one run so the numbers compare with each other. In this order:
@@ -37,6 +38,17 @@ sink, all in one run so the numbers compare with each other. In this order:
       client /64 (X-Forwarded-For, as behind a school's reverse proxy) and
       for a different user in every request, so ip_limit's store fills up to
       limit_clients and evicts; that sesam-fcgi's RSS is sampled every 10 s
+
+  the change page under a class at once (--parts change): --class-size
+      accounts (shipped ppolicy of the slapd harness), each pupil a client
+      of its own through nginx (X-Forwarded-For from a trusted proxy, the
+      shipped change_ip_limit, change_account_limit and recipient_limit)
+      GETs the change form, then all POST their change at the same moment
+      (a barrier), --change-rounds times, each round to a new password; then
+      the same accounts changed by as many bare libldap clients
+      (sesam_bench_change): a bind as the account plus the Password Modify
+      exop, then every directory request the page makes. Per round and in
+      all: the POST's p50, p99 and max, the class's wall time, changes/s
 
 sesam-fcgi's resident set (VmRSS) is recorded idle at start, before and
 after the floods, and sampled every 0.2 s under each wrk run (the peak is
@@ -253,6 +265,158 @@ def flood(pid, target, script, args, duration=None):
     return result
 
 
+def percentile(values, share):
+    """Nearest rank: the smallest value with at least `share` of them at or below it
+    (with 30 values, p99 is the largest)."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * share // 100) - 1)] if ordered else 0.0
+
+
+def change_class(args, env, workdir, mail_dir):
+    """--parts change: a class of --class-size pupils changing their passwords on
+    the change page at once, --change-rounds times, against the same accounts
+    changed by bare libldap clients (sesam_bench_change: a bind as the account
+    and the Password Modify exop; then every directory request of the page).
+    Returns the lines of its report."""
+    import webtest
+    from sesam_harness.slapd import ssha
+    from sesam_harness.web import Web
+
+    size, rounds = args.class_size, args.change_rounds
+    tag = os.urandom(3).hex()
+    # Every password new to the account (pwdInHistory 5) and to Sesam's rules:
+    # four classes, no name of the account, and never the same twice.
+    def password(number, step):
+        return f"Term{step:02d}-Zq{number:02d}-{tag}!"
+
+    people = webtest.people_base()
+    accounts = [(f"klas.{number:02d}.{tag}", f"uid=klas.{number:02d}.{tag},{people}")
+                for number in range(size)]
+    # A pupil with an own address and a parent's: the change notice goes to both,
+    # queued on the request's thread like in a school (recipient_limit 5/1h
+    # shipped: the notices of rounds 6 and on are skipped and logged).
+    ldif = "\n".join(
+        f"dn: {dn}\nobjectClass: inetOrgPerson\nobjectClass: sesamAccount\nuid: {uid}\n"
+        f"cn: Pupil Test\nsn: Test\ngivenName: Pupil\nmail: {uid}@school.test\n"
+        f"sesamCoAccountMail: ouder.{uid}@example.test\nuserPassword: {ssha(password(n, 0))}\n"
+        for n, (uid, dn) in enumerate(accounts))
+    subprocess.run(["ldapadd", "-x", "-H", env["SESAM_TEST_LDAP_URI"], "-D",
+                    env["SESAM_TEST_LDAP_ADMIN_DN"], "-w", env["SESAM_TEST_LDAP_ADMIN_PASSWORD"]],
+                   input=ldif, text=True, check=True, capture_output=True)
+
+    # The shipped change_ip_limit (30/10m per client), change_account_limit and
+    # recipient_limit (the harness lifts them), and every pupil behind a
+    # trusted proxy at an address of its own (X-Forwarded-For): a class behind
+    # one NAT address would spend the whole change_ip_limit in one round.
+    shipped = {("web", key): None for key in ("change_ip_limit", "change_account_limit",
+                                              "recipient_limit")}
+    shipped[("web", "trusted_proxies")] = "127.0.0.1"
+    shipped[("mail", "change_notice")] = args.change_notice
+    report = []
+    web_rounds, bare_runs = [], {}
+    with Web(workdir, env, name="change", threads=8, overrides=shipped) as web:
+        log_path = web.logs[0]
+        for step in range(1, rounds + 1):
+            wait_idle(log_path, mail_dir)
+            barrier = threading.Barrier(size)
+            results = [None] * size
+
+            def pupil(number):
+                uid, _ = accounts[number]
+                browser = webtest.Browser(base_url=web.base_url, port=web.port)
+                # The pupil's own device, the same in every round.
+                forwarded = {"X-Forwarded-For": f"10.20.{number // 250}.{number % 250 + 1}"}
+                form = browser.get("change", headers=forwarded)
+                fields = {"username": uid, "current": password(number, step - 1),
+                          "password": password(number, step),
+                          "password2": password(number, step), "csrf": form.csrf()}
+                barrier.wait(timeout=120)
+                started = time.perf_counter()
+                reply = browser.post("change", fields, headers=forwarded)
+                results[number] = (started, time.perf_counter(), reply.status)
+
+            with concurrent.futures.ThreadPoolExecutor(size) as pool:
+                list(pool.map(pupil, range(size)))
+            wall = max(r[1] for r in results) - min(r[0] for r in results)
+            latencies = [1000 * (r[1] - r[0]) for r in results]
+            refused = sum(1 for r in results if r[2] != 303)
+            web_rounds.append((wall, latencies, refused))
+        wait_idle(log_path, mail_dir)
+        with open(log_path, errors="replace") as log:
+            text = log.read()
+        changed = len(re.findall(r"password changed for user '.*\(change page", text))
+        notices = sum(int(n) for n in re.findall(r"change notice for .*: queued (\d+) of", text))
+
+    # The same accounts, from the passwords the page left, by bare clients,
+    # after one uncounted round, so that neither variant pays for slapd's
+    # first 30 concurrent connections.
+    bench_change = os.path.join(args.build, "bench", "web", "sesam_bench_change")
+    step = rounds
+    for mode in ("warm-up", "bindwrite", "page"):
+        count = 1 if mode == "warm-up" else rounds
+        lines = []
+        for number, (uid, dn) in enumerate(accounts):
+            lines.append("\t".join([dn, uid] + [password(number, step + k)
+                                               for k in range(count + 1)]))
+        step += count
+        accounts_file = os.path.join(workdir, f"change-{mode}.tsv")
+        with open(accounts_file, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        out = subprocess.run([bench_change, env["SESAM_TEST_LDAP_URI"],
+                              env["SESAM_TEST_LDAP_BIND_DN"],
+                              env["SESAM_TEST_LDAP_BIND_PASSWORD_FILE"], people, accounts_file,
+                              "bindwrite" if mode == "warm-up" else mode],
+                             capture_output=True, text=True)
+        runs = []
+        for match in re.finditer(r"round \d+ wall_ms ([\d.]+) not_changed (\d+) "
+                                 r"latencies_ms ([\d.,]+)", out.stdout):
+            runs.append((float(match[1]) / 1000, [float(x) for x in match[3].split(",")],
+                         int(match[2])))
+        if out.returncode:
+            report.append(f"sesam_bench_change {mode} failed: {out.stderr.strip()[:500]}")
+        bare_runs[mode] = runs
+
+    def rate(run):
+        return len(run[1]) / run[0] if run[0] else 0.0
+
+    def overall(runs):
+        every = [ms for _, latencies, _ in runs for ms in latencies]
+        wall = sum(w for w, _, _ in runs)
+        return (wall, every, sum(r for _, _, r in runs))
+
+    report.append(f"| change page, a class of {size} at once (round) | wall ms | changes/s | "
+                  f"p50 ms | p99 ms | max ms | not changed (page: not 303) |")
+    report.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    named = [("page", n + 1, r) for n, r in enumerate(web_rounds)]
+    named += [(f"bare {mode}", n + 1, r) for mode in ("bindwrite", "page")
+              for n, r in enumerate(bare_runs[mode])]
+    for who, number, run in named:
+        wall, latencies, refused = run
+        report.append(f"| {who}, round {number} | {1000 * wall:.0f} | {rate(run):.0f} | "
+                      f"{percentile(latencies, 50):.1f} | {percentile(latencies, 99):.1f} | "
+                      f"{max(latencies):.1f} | {refused} |")
+    totals = [("sesam-fcgi change page (8 threads), through nginx", overall(web_rounds))]
+    totals += [(label, overall(bare_runs[mode])) for mode, label in (
+        ("bindwrite", "bare: bind as the account + Password Modify exop"),
+        ("page", "bare: account search + bind + policy read + exop (all the page asks)"))
+        if bare_runs[mode]]
+    report.append("")
+    report.append(f"| all {rounds} rounds, {size} clients | changes/s | % of bare bind + write | "
+                  f"p50 ms | p99 ms | max ms | not changed |")
+    report.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    reference = rate(totals[1][1]) if len(totals) > 1 else 0.0
+    for label, run in totals:
+        wall, latencies, refused = run
+        share = f"{100 * rate(run) / reference:.0f}%" if reference else "–"
+        report.append(f"| {label} | {rate(run):.0f} | {share} | {percentile(latencies, 50):.1f} | "
+                      f"{percentile(latencies, 99):.1f} | {max(latencies):.1f} | {refused} |")
+    report.append("")
+    report.append(f"Change page: {changed} of {size * rounds} changes logged, "
+                  f"{notices} change notices queued; p99 target (< 1000 ms): "
+                  f"{'met' if percentile(overall(web_rounds)[1], 99) < 1000 else 'NOT met'}.")
+    return report
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(TOP, "build"))
@@ -271,7 +435,13 @@ def main():
                         help="argv put before the long flood's sesam-fcgi, which it must exec "
                              "(e.g. env LD_PRELOAD=/usr/lib/heaptrack/libheaptrack_preload.so "
                              "DUMP_HEAPTRACK_OUTPUT=FILE for a heap profile)")
-    parser.add_argument("--parts", default="mail,ceiling,floor,paths,limited,long",
+    parser.add_argument("--class-size", type=int, default=30,
+                        help="--parts change: pupils changing their password at once")
+    parser.add_argument("--change-rounds", type=int, default=5,
+                        help="--parts change: rounds of the class, and of each bare variant")
+    parser.add_argument("--change-notice", default="all", choices=("all", "own", "off"),
+                        help="--parts change: [mail] change_notice (shipped: all)")
+    parser.add_argument("--parts", default="mail,ceiling,floor,paths,limited,long,change",
                         help="comma-separated subset to run")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
@@ -289,7 +459,7 @@ def main():
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     workdir = tempfile.mkdtemp(prefix="sesam-bench-")
     env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
-    rows, floors, memory, long_samples = [], [], [], []
+    rows, floors, memory, long_samples, change_report = [], [], [], [], []
     searches, pipeline, bare, size = None, None, None, 0
     pipeline_runs, bare_runs, evictions = [], [], 0
     # The sink stores each message without parsing it: the benchmark measures
@@ -459,6 +629,10 @@ def main():
                         rows.append(("POST forgot, known user, right address, account_limit 3/1h",
                                      median_run(runs), runs, outcomes, waited))
 
+                if "change" in parts:
+                    wait_idle(log_path, mail_dir)
+                    change_report = change_class(args, env, workdir, mail_dir)
+
     def percent(rate):
         return f"{100 * rate / searches:.0f}%" if searches else "–"
 
@@ -513,6 +687,9 @@ def main():
         print(f"| sesam mail pipeline (2 workers) | {pipeline:.0f} ({100 * pipeline / bare:.0f}% of bare) "
               f"[{' / '.join(f'{x:.0f}' for x in pipeline_runs)}] |")
         print(f"| bare SMTP client, 2 connections | {bare:.0f} [{' / '.join(f'{x:.0f}' for x in bare_runs)}] |")
+    if change_report:
+        print()
+        print("\n".join(change_report))
     subprocess.run(["rm", "-rf", workdir], check=False)
 
 
