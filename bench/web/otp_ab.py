@@ -17,10 +17,12 @@ the machine too. Per target it also prints the CPU time that the responder,
 slapd and nginx spent per request (utime + stime from /proc over the wrk run),
 which says where the time of a request goes without a profiler's overhead.
 
---profile perf: one extra wrk run per sesam-fcgi under `perf record -g`
-(report in the work dir, its top frames printed); --profile strace: one short
-run under `strace -c -f`, system calls per request. Both skew the rate of that
-run, which is therefore not counted.
+--profile perf: one extra wrk run per target under `perf record --call-graph
+dwarf` (CPU samples, or the event named by OTP_AB_PERF_EVENT, e.g.
+syscalls:sys_enter_futex; the data and report are kept in /tmp/otp_ab-perf-*,
+the top frames printed); --profile strace: one short run per target under
+`strace -c -f`, system calls per request. Both skew the rate of that run, which
+is therefore not counted. --rounds 0 profiles only.
 """
 
 import argparse
@@ -176,13 +178,13 @@ def main():
                                   floor.fcgi[0].pid, floor.nginx.pid))
 
         if args.profile:
-            for target in targets:
-                if not target.label.startswith("GET otp"):
-                    continue
-                name = target.label.split(", ", 1)[1]
+            for n, target in enumerate(targets):
+                name = f"{n}-" + target.label.split(", ", 1)[-1].split(",")[0].replace(" ", "-")
                 if args.profile == "perf":
                     data = os.path.join(workdir, f"perf-{name}.data")
-                    perf = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "499", "-o", data,
+                    event = os.environ.get("OTP_AB_PERF_EVENT")
+                    perf = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384"] +
+                                            (["-e", event] if event else ["-F", "499"]) + ["-o", data,
                                              "-p", str(target.responder_pid)],
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     time.sleep(0.5)
@@ -221,8 +223,9 @@ def main():
                                 print(line.rstrip())
             sys.stdout.flush()
 
-        webbench.wrk(targets[0].url, "", args.connections, 2)  # warm-up, not counted
-        for rnd in range(args.rounds):
+        if args.rounds > 0:
+            webbench.wrk(targets[0].url, "", args.connections, 2)  # warm-up, not counted
+        for rnd in range(args.rounds if args.rounds > 0 else 0):
             order = targets if rnd % 2 == 0 else list(reversed(targets))
             print(f"round {rnd + 1}: load average {load()}", flush=True)
             for target in order:
@@ -236,19 +239,19 @@ def main():
           f"{args.rounds}) | requests/s | p50 ms | p99 ms | CPU us/request: responder / slapd / "
           f"nginx | all runs |")
     print("| --- | ---: | ---: | ---: | --- | --- |")
-    for t in targets:
+    for t in (t for t in targets if t.runs):
         m = webbench.median_run(t.runs)
         cpu = " / ".join(f"{statistics.median(r[k] for r in t.runs):.0f}"
                          for k in ("responder_us", "slapd_us", "nginx_us"))
         print(f"| {t.label} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} | {cpu} | "
               f"{' / '.join(str(round(r['rps'])) for r in t.runs)} |")
-    floors = [t for t in targets if t.label.startswith("floor")]
+    floors = [t for t in targets if t.label.startswith("floor") and t.runs]
     if floors:
         best = max(floors, key=lambda t: webbench.median_run(t.runs)["rps"])
         b = webbench.median_run(best.runs)
         print(f"\nCeiling (best floor): {best.label}, {b['rps']:.0f} req/s, p99 {b['p99']:.2f}")
         for t in targets:
-            if t.label.startswith("GET otp"):
+            if t.label.startswith("GET otp") and t.runs:
                 m = webbench.median_run(t.runs)
                 print(f"{t.label}: {100 * m['rps'] / b['rps']:.0f}% of it, p99 "
                       f"{m['p99'] / b['p99']:.2f}x")
