@@ -100,7 +100,7 @@ SectionSpec LdapSectionSpec() {
           DurationKey(s, &S::network_timeout, "network_timeout", "3s", milliseconds(100),
                       minutes(5)),
           DurationKey(s, &S::timeout, "timeout", "5s", milliseconds(100), minutes(5)),
-          UnsignedKey(s, &S::pool_size, "pool_size", "4", 1, 256),
+          UnsignedKey(s, &S::pool_size, "pool_size", "8", 1, 256),
           EnumKey(s, &S::id_attribute, "id_attribute", "auto",
                   {{"auto", IdAttribute::kAuto},
                    {"entryUUID", IdAttribute::kEntryUuid},
