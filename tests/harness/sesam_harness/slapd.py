@@ -442,7 +442,7 @@ class Slapd:
                 password_mode = exop
                 network_timeout = 2s
                 timeout = 3s
-                pool_size = 4
+                pool_size = 8
                 """).format(port=self.port, bind=BIND_DN, pwfile=self.password_file,
                             people=PEOPLE,
                             coaccount="sesamCoAccountMail" if self.schema else "otherMailbox"))
