@@ -307,6 +307,9 @@ class Replication(unittest.TestCase):
                 time.sleep(0.5)
                 self.pair.control(0, "start")
                 back = time.monotonic()
+                # Provider 0 catches up on the round provider 1 took meanwhile.
+                self.pair.wait_replicated(timeout=30.0)
+                caught_up = time.monotonic() - back
                 # Failback without a restart: within the interval plus a
                 # margin, every connection of the node is to provider 0.
                 wait_for(lambda: on(0), "the node's connections back on provider 0",
@@ -316,9 +319,9 @@ class Replication(unittest.TestCase):
             finally:
                 stop.set()
                 thread.join(30)
-            print(f"\nfailback: all connections on provider 0 {moved:.2f} s after it was "
-                  f"started (failback_interval {interval:.0f} s); {len(statuses)} link pages "
-                  "read meanwhile", flush=True)
+            print(f"\nfailback: provider 0 caught up {caught_up:.2f} s and all connections "
+                  f"were on it {moved:.2f} s after it was started (failback_interval "
+                  f"{interval:.0f} s); {len(statuses)} link pages read meanwhile", flush=True)
             self.assertGreater(len(statuses), 10)
             self.assertEqual({200}, set(statuses), statuses)
             self.pair.wait_replicated(timeout=30.0)
