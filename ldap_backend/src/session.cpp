@@ -503,9 +503,4 @@ Status Pool::RunFresh(const std::function<Status(Session&)>& work) {
   return work(*session);
 }
 
-std::size_t Pool::preferred_uri() const {
-  MutexLock lock(mutex_);
-  return preferred_;
-}
-
 }  // namespace sesam::ldap::internal

@@ -79,8 +79,8 @@ struct WriteResult {
 
 class Session {
  public:
-  // Connects and binds; Unavailable / PermissionDenied / DeadlineExceeded on failure.
-  // Connects to the URIs in their order.
+  // Connects (to the URIs in their order) and binds; Unavailable /
+  // PermissionDenied / DeadlineExceeded on failure.
   static Result<std::unique_ptr<Session>> Open(const config::LdapSection& settings,
                                                const SecretString& bind_password);
   // Connects to settings.uri[i] for each i of `order` in turn (connect.h).
@@ -176,10 +176,6 @@ class Pool {
   // pool_size.
   Status RunFresh(const std::function<Status(Session&)>& work);
 
-  // The index in settings.uri where opening starts: 0 unless the pool failed
-  // over and has not failed back yet.
-  std::size_t preferred_uri() const;
-
  private:
   using Clock = std::chrono::steady_clock;
 
@@ -197,7 +193,7 @@ class Pool {
 
   const config::LdapSection settings_;
   const SecretString bind_password_;
-  mutable Mutex mutex_;
+  Mutex mutex_;
   CondVar available_;  // a session idle or a slot free, a backoff over, an open done
   std::vector<std::unique_ptr<Session>> idle_ SESAM_GUARDED_BY(mutex_);
   unsigned open_ SESAM_GUARDED_BY(mutex_) = 0;  // sessions idle or in use
