@@ -3,41 +3,21 @@
 
 #include <sys/time.h>
 
+#include "connect.h"
 #include "errors.h"
 #include "options.h"
 
 namespace sesam::ldap::internal {
-namespace {
-
-std::string Join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
-std::string Diagnostic(LDAP* ld) {
-  char* raw = nullptr;
-  ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw);
-  const internal::LdapStringPtr text(raw);
-  return text ? text.get() : "";
-}
-
-}  // namespace
 
 Result<LdapPtr> OpenPlain(const config::LdapSection& settings, const SecretString& bind_password) {
-  const std::string uris = Join(settings.uri, " ");
-  LDAP* raw = nullptr;
-  int rc = ldap_initialize(&raw, uris.c_str());
-  LdapPtr ld(raw);
-  if (rc != LDAP_SUCCESS || !ld) return MapResult(rc, "initialize " + uris, "");
-  SESAM_RETURN_IF_ERROR(ApplyOptions(ld.get(), settings));
+  SESAM_ASSIGN_OR_RETURN(Connection connection, ConnectFirst(settings, AllUris(settings)));
+  LdapPtr ld = std::move(connection.ld);
+  const std::string& uri = settings.uri[connection.uri_index];
+  int rc = LDAP_SUCCESS;
   if (settings.start_tls) {
     rc = ldap_start_tls_s(ld.get(), nullptr, nullptr);
     if (rc != LDAP_SUCCESS) {
-      return MapResult(rc, "StartTLS to " + uris, Diagnostic(ld.get()));
+      return MapResult(rc, "StartTLS to " + uri, DiagnosticMessage(ld.get()));
     }
   }
   if (settings.sasl_mech == "EXTERNAL") {
@@ -50,7 +30,7 @@ Result<LdapPtr> OpenPlain(const config::LdapSection& settings, const SecretStrin
     rc = ldap_sasl_bind_s(ld.get(), settings.bind_dn.c_str(), LDAP_SASL_SIMPLE, &credentials,
                           nullptr, nullptr, nullptr);
   }
-  if (rc != LDAP_SUCCESS) return MapResult(rc, "bind to " + uris, Diagnostic(ld.get()));
+  if (rc != LDAP_SUCCESS) return MapResult(rc, "bind to " + uri, DiagnosticMessage(ld.get()));
   return ld;
 }
 
@@ -67,7 +47,7 @@ Result<std::vector<std::vector<std::string>>> ReadBase(LDAP* ld, const std::stri
   const int rc = ldap_search_ext_s(ld, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)", names.data(),
                                    0, controls, nullptr, &limit, 1, &raw);
   const MessagePtr message(raw);
-  if (rc != LDAP_SUCCESS) return MapResult(rc, "search " + dn, Diagnostic(ld));
+  if (rc != LDAP_SUCCESS) return MapResult(rc, "search " + dn, DiagnosticMessage(ld));
   std::vector<std::vector<std::string>> values(attributes.size());
   LDAPMessage* entry = ldap_first_entry(ld, message.get());
   if (entry == nullptr) return NotFoundError("no entry " + dn);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "connect.h"
 #include "options.h"
 #include "sesam/log.h"
 
@@ -23,15 +24,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 // connection unusable.
 bool BreaksConnection(int code) { return code < 0 || code == LDAP_UNAVAILABLE; }
 
-std::string Join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
 }  // namespace
 
 const std::vector<std::string>& Entry::Values(std::string_view attribute) const {
@@ -47,28 +39,30 @@ std::string Entry::First(std::string_view attribute) const {
   return values.empty() ? std::string() : values.front();
 }
 
-Result<std::unique_ptr<Session>> Session::Connect(const config::LdapSection& settings) {
-  const std::string uris = Join(settings.uri, " ");
-  LDAP* raw = nullptr;
-  int rc = ldap_initialize(&raw, uris.c_str());
-  LdapPtr ld(raw);
-  if (rc != LDAP_SUCCESS || !ld) return MapResult(rc, "initialize " + uris, "");
-  // Checked at start too (MakeLdapDirectory); again here because the CA file
-  // may have gone since.
-  SESAM_RETURN_IF_ERROR(ApplyOptions(ld.get(), settings));
-
-  std::unique_ptr<Session> session(new Session(std::move(ld), settings.timeout));
+Result<std::unique_ptr<Session>> Session::Connect(const config::LdapSection& settings,
+                                                  const std::vector<std::size_t>& order) {
+  SESAM_ASSIGN_OR_RETURN(Connection connection, ConnectFirst(settings, order));
+  std::unique_ptr<Session> session(
+      new Session(std::move(connection.ld), connection.uri_index, settings.timeout));
   if (settings.start_tls) {
-    rc = ldap_start_tls_s(session->ld_.get(), nullptr, nullptr);
-    if (rc != LDAP_SUCCESS) return session->Fail(rc, "StartTLS to " + uris);
+    const int rc = ldap_start_tls_s(session->ld_.get(), nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+      return session->Fail(rc, "StartTLS to " + settings.uri[connection.uri_index]);
+    }
   }
   return session;
 }
 
 Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settings,
                                                const SecretString& bind_password) {
-  const std::string uris = Join(settings.uri, " ");
-  SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Connect(settings));
+  return Open(settings, bind_password, AllUris(settings));
+}
+
+Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settings,
+                                               const SecretString& bind_password,
+                                               const std::vector<std::size_t>& order) {
+  SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Connect(settings, order));
+  const std::string& uri = settings.uri[session->uri_index_];
   int rc = LDAP_SUCCESS;
   const bool external = settings.sasl_mech == "EXTERNAL";
   berval credentials{};
@@ -87,8 +81,8 @@ Result<std::unique_ptr<Session>> Session::Open(const config::LdapSection& settin
     int msgid = 0;
     rc = ldap_sasl_bind(session->ld_.get(), external ? nullptr : settings.bind_dn.c_str(),
                         external ? "EXTERNAL" : LDAP_SASL_SIMPLE, sent, nullptr, nullptr, &msgid);
-    if (rc != LDAP_SUCCESS) return session->Fail(rc, "bind to " + uris);
-    bound = session->Finish(msgid, "bind to " + uris);
+    if (rc != LDAP_SUCCESS) return session->Fail(rc, "bind to " + uri);
+    bound = session->Finish(msgid, "bind to " + uri);
     if (bound.code != LDAP_SASL_BIND_IN_PROGRESS) break;
   }
   if (!bound.status.ok()) return bound.status;
@@ -113,11 +107,8 @@ void Session::AddReadAhead() {
 }
 
 Status Session::Fail(int code, std::string_view operation) {
-  char* raw = nullptr;
-  ldap_get_option(ld_.get(), LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw);
-  LdapStringPtr diagnostic(raw);
   if (BreaksConnection(code)) broken_ = true;
-  return MapResult(code, operation, diagnostic ? diagnostic.get() : "");
+  return MapResult(code, operation, DiagnosticMessage(ld_.get()));
 }
 
 WriteResult Session::Finish(int msgid, std::string_view operation, MessagePtr* keep) {
@@ -270,7 +261,7 @@ WriteResult Session::PasswordChange(const std::string& dn, const SecretString& o
 
 WriteResult Session::BindAsAccount(const config::LdapSection& settings, const std::string& dn,
                                    const SecretString& password) {
-  Result<std::unique_ptr<Session>> session = Connect(settings);
+  Result<std::unique_ptr<Session>> session = Connect(settings, AllUris(settings));
   if (!session.ok()) return {session.status(), std::nullopt, LDAP_SERVER_DOWN};
   berval credentials{password.size(), const_cast<char*>(password.c_str())};
   // Without the request control slapd's ppolicy answers an expired password
@@ -287,7 +278,7 @@ WriteResult Session::BindAsAccount(const config::LdapSection& settings, const st
 
 Status Session::CheckPassword(const config::LdapSection& settings, const std::string& dn,
                               const SecretString& password) {
-  SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Connect(settings));
+  SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Connect(settings, AllUris(settings)));
   berval credentials{password.size(), const_cast<char*>(password.c_str())};
   int msgid = 0;
   const int rc = ldap_sasl_bind(session->ld_.get(), dn.c_str(), LDAP_SASL_SIMPLE, &credentials,
@@ -309,43 +300,105 @@ bool Session::tls() const { return ldap_tls_inplace(ld_.get()) != 0; }
 Pool::Pool(config::LdapSection settings, SecretString bind_password)
     : settings_(std::move(settings)), bind_password_(std::move(bind_password)) {}
 
-Pool::~Pool() = default;
+Pool::~Pool() {
+  std::thread prober;
+  {
+    MutexLock lock(mutex_);
+    stopping_ = true;
+    prober = std::move(prober_);
+  }
+  probe_wake_.NotifyAll();
+  if (prober.joinable()) prober.join();
+}
+
+std::vector<std::size_t> Pool::OpenOrder() const {
+  std::vector<std::size_t> order;
+  for (std::size_t i = preferred_; i < settings_.uri.size(); ++i) order.push_back(i);
+  for (std::size_t i = 0; i < preferred_ && i < settings_.uri.size(); ++i) order.push_back(i);
+  return order;
+}
+
+void Pool::Prefer(std::size_t reached) {
+  if (reached == preferred_) return;
+  if (reached > preferred_) {
+    log::Warning("LDAP: " + settings_.uri[preferred_] + " did not answer; new connections go to " +
+                 settings_.uri[reached] + ", and " + settings_.uri[preferred_] +
+                 " is tried again every failback_interval");
+  }
+  preferred_ = reached;
+  if (preferred_ == 0) return;
+  next_probe_ = Clock::now() + settings_.failback_interval;
+  if (!prober_.joinable()) prober_ = std::thread([this] { Probe(); });
+  probe_wake_.NotifyAll();
+}
 
 Result<std::unique_ptr<Session>> Pool::Acquire(bool& reused) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + settings_.timeout + settings_.network_timeout;
+  const auto start = Clock::now();
+  const auto deadline = start + settings_.timeout + settings_.network_timeout;
+  // A backoff is waited out only if it ends within `timeout`, so that the
+  // open after it still fits the usual bound of a request.
+  const auto backoff_deadline = start + settings_.timeout;
   MutexLock lock(mutex_);
-  while (idle_.empty() && open_ >= settings_.pool_size) {
-    if (!available_.WaitUntil(mutex_, deadline) && idle_.empty() && open_ >= settings_.pool_size) {
-      return UnavailableError("all " + std::to_string(settings_.pool_size) +
-                              " LDAP connections stayed busy");
+  const std::uint64_t seen = attempts_;
+  for (;;) {
+    if (!idle_.empty()) {
+      std::unique_ptr<Session> session = std::move(idle_.back());
+      idle_.pop_back();
+      reused = true;
+      return session;
     }
+    // An open failed while this call waited: its outcome is this call's too,
+    // so a dead server sees one connect per backoff, not one per waiter.
+    if (attempts_ != seen && !last_open_.ok()) return last_open_;
+    const auto now = Clock::now();
+    if (open_ >= settings_.pool_size || trying_) {
+      if (now >= deadline) {
+        if (trying_) return UnavailableError("the directory did not answer a reconnect in time");
+        return UnavailableError("all " + std::to_string(settings_.pool_size) +
+                                " LDAP connections stayed busy");
+      }
+      available_.WaitUntil(mutex_, deadline);
+      continue;
+    }
+    if (now < retry_after_) {
+      if (retry_after_ > backoff_deadline) {
+        return UnavailableError(
+            "the directory was unreachable moments ago; retrying after a pause");
+      }
+      available_.WaitUntil(mutex_, retry_after_);
+      continue;
+    }
+    break;
   }
-  if (!idle_.empty()) {
-    std::unique_ptr<Session> session = std::move(idle_.back());
-    idle_.pop_back();
-    reused = true;
-    return session;
-  }
-  if (Clock::now() < retry_after_) {
-    return UnavailableError("the directory was unreachable moments ago; retrying after a pause");
-  }
+  // After a failure this open ends the backoff: the only one until it is done.
+  const bool trial = backoff_.count() != 0;
+  if (trial) trying_ = true;
+  const std::uint64_t before = attempts_;
+  const std::vector<std::size_t> order = OpenOrder();
   ++open_;
   lock.Unlock();
-  Result<std::unique_ptr<Session>> opened = Session::Open(settings_, bind_password_);
+  Result<std::unique_ptr<Session>> opened = Session::Open(settings_, bind_password_, order);
   lock.Lock();
+  if (trial) trying_ = false;
+  ++attempts_;
+  last_open_ = opened.ok() ? Status::Ok() : opened.status();
+  available_.NotifyAll();
   if (!opened.ok()) {
     --open_;
-    backoff_ = std::min<std::chrono::milliseconds>(
-        backoff_.count() == 0 ? std::chrono::milliseconds(100) : backoff_ * 2,
-        std::chrono::seconds(5));
+    // Several opens that failed together (a pool filling up when the server
+    // died) count as one failure.
+    if (attempts_ == before + 1) {
+      backoff_ = std::min<std::chrono::milliseconds>(
+          backoff_.count() == 0 ? std::chrono::milliseconds(100) : backoff_ * 2,
+          std::chrono::seconds(5));
+    }
     retry_after_ = Clock::now() + backoff_;
-    available_.NotifyOne();
     log::Warning("LDAP: cannot open a connection: " + opened.status().message());
     return opened.status();
   }
   backoff_ = std::chrono::milliseconds(0);
   retry_after_ = {};
+  Prefer((*opened)->uri_index());
   reused = false;
   return opened;
 }
@@ -354,22 +407,74 @@ void Pool::Release(std::unique_ptr<Session> session) {
   std::vector<std::unique_ptr<Session>> dropped;
   {
     MutexLock lock(mutex_);
-    if (!session->broken()) {
-      idle_.push_back(std::move(session));
-    } else {
+    if (session->broken()) {
       // The server went away or stalled: the idle sessions to it are stale too.
       dropped.swap(idle_);
       open_ -= static_cast<unsigned>(dropped.size()) + 1;
       dropped.push_back(std::move(session));
+    } else if (session->uri_index() > preferred_) {
+      // An earlier URI answers again (failback): this one retires.
+      --open_;
+      dropped.push_back(std::move(session));
+    } else {
+      idle_.push_back(std::move(session));
     }
   }
-  // One freed slot (or several, when sessions were dropped) for the waiters.
-  if (dropped.empty()) {
-    available_.NotifyOne();
-  } else {
-    available_.NotifyAll();
-  }
+  // A session idle or a slot free; waiters for either wait on one CondVar.
+  available_.NotifyAll();
   // `dropped` unbinds here, outside the lock.
+}
+
+void Pool::Probe() {
+  for (;;) {
+    std::vector<std::size_t> earlier;
+    {
+      MutexLock lock(mutex_);
+      for (;;) {
+        if (stopping_) return;
+        if (preferred_ == 0) {
+          probe_wake_.Wait(mutex_);
+        } else if (Clock::now() < next_probe_) {
+          probe_wake_.WaitUntil(mutex_, next_probe_);
+        } else {
+          break;
+        }
+      }
+      for (std::size_t i = 0; i < preferred_; ++i) earlier.push_back(i);
+      // The next probe is an interval after this one, whatever it finds.
+      next_probe_ = Clock::now() + settings_.failback_interval;
+    }
+    // A whole Session (connect, StartTLS, bind), as a request would need it,
+    // opened on this thread so that no request waits on a dead server.
+    Result<std::unique_ptr<Session>> opened = Session::Open(settings_, bind_password_, earlier);
+    std::vector<std::unique_ptr<Session>> retired;
+    {
+      MutexLock lock(mutex_);
+      if (!opened.ok() || stopping_ || (*opened)->uri_index() >= preferred_) continue;
+      const std::size_t back = (*opened)->uri_index();
+      log::Warning("LDAP: " + settings_.uri[back] +
+                   " answers again: new connections go to it, and " + "those to " +
+                   settings_.uri[preferred_] + " close as they are released");
+      preferred_ = back;
+      for (auto it = idle_.begin(); it != idle_.end();) {
+        if ((*it)->uri_index() > preferred_) {
+          retired.push_back(std::move(*it));
+          it = idle_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      open_ -= static_cast<unsigned>(retired.size());
+      if (open_ < settings_.pool_size) {
+        idle_.push_back(std::move(*opened));
+        ++open_;
+      }
+      backoff_ = std::chrono::milliseconds(0);
+      retry_after_ = {};
+    }
+    available_.NotifyAll();
+    // `retired` and an unused probe session unbind here, outside the lock.
+  }
 }
 
 Status Pool::Run(const std::function<Status(Session&)>& work) {
@@ -388,8 +493,13 @@ Status Pool::Run(const std::function<Status(Session&)>& work) {
 }
 
 Status Pool::RunFresh(const std::function<Status(Session&)>& work) {
+  std::vector<std::size_t> order;
+  {
+    MutexLock lock(mutex_);
+    order = OpenOrder();
+  }
   SESAM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
-                         Session::Open(settings_, bind_password_));
+                         Session::Open(settings_, bind_password_, order));
   return work(*session);
 }
 

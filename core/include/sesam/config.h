@@ -69,6 +69,7 @@ struct LdapSection {
   Duration network_timeout;
   Duration timeout;
   unsigned pool_size;
+  Duration failback_interval;  // after a failover, how often an earlier uri is tried
   IdAttribute id_attribute;
   bool unlock_on_reset;  // ad: lockoutTime 0 after a successful reset
 };

@@ -69,6 +69,7 @@ SectionSpec LdapSectionSpec() {
   constexpr auto s = &Config::ldap;
   using std::chrono::milliseconds;
   using std::chrono::minutes;
+  using std::chrono::seconds;
   return {
       "ldap",
       {
@@ -101,6 +102,8 @@ SectionSpec LdapSectionSpec() {
                       minutes(5)),
           DurationKey(s, &S::timeout, "timeout", "5s", milliseconds(100), minutes(5)),
           UnsignedKey(s, &S::pool_size, "pool_size", "8", 1, 256),
+          DurationKey(s, &S::failback_interval, "failback_interval", "30s", seconds(1),
+                      minutes(60)),
           EnumKey(s, &S::id_attribute, "id_attribute", "auto",
                   {{"auto", IdAttribute::kAuto},
                    {"entryUUID", IdAttribute::kEntryUuid},

@@ -106,8 +106,9 @@ class LdapFaults(unittest.TestCase):
 
     def directory_ready(self):
         """Until healthz says the directory answers: after the previous case's
-        fault the pool waits out its reconnect backoff, and a request before
-        that fails without reaching slapd (and so without the fault armed).
+        fault the pool waits out its reconnect backoff: a request inside it
+        waits for its end, or fails without reaching slapd (and so without the
+        fault armed) when the end is further away than [ldap] timeout.
         healthz keeps its answer a second: an older 200 must not count."""
         time.sleep(1.1)
         wait_for(lambda: self.browser().get("healthz").status == 200, "healthz 200")

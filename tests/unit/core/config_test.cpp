@@ -129,6 +129,15 @@ TEST(Config, ReadsTypedValues) {
   CHECK_TRUE(c.web.ip_limit == (config::Rate{5, std::chrono::seconds(30)}));
 }
 
+TEST(Config, FailbackIntervalDefaultsTo30sAndIsBounded) {
+  CHECK_TRUE(config::DefaultConfig().ldap.failback_interval == std::chrono::seconds(30));
+  auto report = LoadText("[ldap]\nfailback_interval = 2s\n");
+  CHECK_TRUE_TEXT(report.ok(), AllErrors(report).c_str());
+  CHECK_TRUE(report.config.ldap.failback_interval == std::chrono::seconds(2));
+  // A probe per 100 ms would hammer a dead server: one second at least.
+  CHECK_FALSE(LoadText("[ldap]\nfailback_interval = 500ms\n").ok());
+}
+
 TEST(Config, MailRetriesAreConfigurable) {
   auto report = LoadText("[mail]\nretry_delay = 50ms\nretry_max_delay = 200ms\nattempts = 3\n");
   CHECK_TRUE(report.ok());

@@ -94,9 +94,13 @@
 //   reused across calls, dropped on a transport error (with the idle ones to
 //   the same server), a call whose first request met a dead pooled
 //   connection is retried once on a fresh one; reconnects back off from
-//   100 ms to 5 s; the URIs are tried in order. Connecting is bounded by network_timeout per URI,
-//   each request by timeout: a stopped server gives Unavailable, a stalled one DeadlineExceeded,
-//   never a hang.
+//   100 ms to 5 s, and a call inside the backoff waits for its end when that
+//   comes within timeout (one connect per backoff, shared
+//   by the waiting calls); the URIs are tried in order, and after a failover
+//   a background probe per failback_interval moves the pool back to an
+//   earlier URI that answers again. Connecting is bounded by network_timeout
+//   per URI, each request by timeout: a stopped server gives Unavailable, a
+//   stalled one DeadlineExceeded, never a hang.
 #pragma once
 
 #include <chrono>
