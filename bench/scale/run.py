@@ -3,6 +3,7 @@
 """bench/scale/run.py [--build DIR] [--directory slapd|samba] [--sizes 1000,100000,1000000]
                      [--seconds 5] [--rounds 20] [--connections 64] [--repeat 3]
                      [--without-id-index] [--samba-load offline|ldap] [--load-connections 4]
+                     [--load-only]
 
 How Sesam's rates follow the size of the directory (issue 15, item 5). For
 each size: a temp slapd (the test harness's: ppolicy, the Sesam schema) with
@@ -75,8 +76,8 @@ SAMBA_BYTES_PER_ACCOUNT = 20000
 def patched_config(original, max_size, id_index):
     """The harness's cn=config with olcDbMaxSize raised and, without
     id_index, no entryUUID index."""
-    def config_ldif(workdir, argon2):
-        text = original(workdir, argon2)
+    def config_ldif(*args, **kwargs):
+        text = original(*args, **kwargs)
         text = text.replace("olcDbMaxSize: 268435456", f"olcDbMaxSize: {max_size}")
         assert f"olcDbMaxSize: {max_size}" in text, "the harness's olcDbMaxSize moved"
         if not id_index:
@@ -229,6 +230,8 @@ def one_size(args, size, results):
             print(f"== {size} accounts in {args.directory}: generated in {load['generated']:.0f} s, "
                   f"loaded in {load['load']:.1f} s, data {load['data_mib']:.0f} MiB; "
                   f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+            if args.load_only:
+                return
             find_rows, find_text = ldap_bench(args.build, env,
                                               [generate.username(i) for i in sample], args.seconds)
             print(find_text, flush=True)
@@ -302,6 +305,8 @@ def main():
     parser.add_argument("--without-id-index", action="store_true")
     parser.add_argument("--samba-load", choices=("offline", "ldap"), default="offline")
     parser.add_argument("--load-connections", type=int, default=4)
+    parser.add_argument("--load-only", action="store_true",
+                        help="load each size, print how long it took, measure nothing")
     args = parser.parse_args()
     if args.directory == "samba" and args.without_id_index:
         parser.error("--without-id-index is for slapd: Samba's objectGUID index is built in")
