@@ -3,7 +3,7 @@
 """bench/scale/run.py [--build DIR] [--directory slapd|samba] [--sizes 1000,100000,1000000]
                      [--seconds 5] [--rounds 20] [--connections 64] [--repeat 3]
                      [--without-id-index] [--samba-load offline|ldap] [--load-connections 4]
-                     [--load-only]
+                     [--or-first] [--load-only]
 
 How Sesam's rates follow the size of the directory (issue 15, item 5). For
 each size: a temp slapd (the test harness's: ppolicy, the Sesam schema) with
@@ -42,6 +42,9 @@ account, a password, enabled) goes under OU=Pupils:
   ldap               ldapadd over ldaps:// as the domain's Administrator,
                      --load-connections at once, into the running DC (to
                      compare: Samba serves one request at a time, -M single)
+--or-first measures FindAccount a second time with the user_filter's
+(|(sAMAccountName=)(userPrincipalName=)) put before objectCategory and
+objectClass.
 """
 
 import argparse
@@ -207,6 +210,24 @@ def samba_school(args, size, workdir):
         yield env, times
 
 
+HARNESS_AD_FILTER = ("(&(objectCategory=person)(objectClass=user)"
+                     "(|(sAMAccountName={username})(userPrincipalName={username})))")
+OR_FIRST_AD_FILTER = ("(&(|(sAMAccountName={username})(userPrincipalName={username}))"
+                      "(objectCategory=person)(objectClass=user))")
+
+
+def reorder_filter(config):
+    """Puts the name terms of the Samba harness's user_filter first; returns
+    the file's text before."""
+    with open(config) as f:
+        text = f.read()
+    line = "user_filter = " + HARNESS_AD_FILTER + "\n"
+    assert line in text, "the Samba harness's user_filter changed: update run.py"
+    with open(config, "w") as f:
+        f.write(text.replace(line, "user_filter = " + OR_FIRST_AD_FILTER + "\n"))
+    return text
+
+
 def one_size(args, size, results):
     from sesam_harness.smtp import SmtpSink
     from sesam_harness.web import Web
@@ -235,6 +256,18 @@ def one_size(args, size, results):
             find_rows, find_text = ldap_bench(args.build, env,
                                               [generate.username(i) for i in sample], args.seconds)
             print(find_text, flush=True)
+            or_first_rows = []
+            if args.directory == "samba" and args.or_first:
+                # Samba's ldb intersects an AND's indexed terms in the order
+                # written and stops once the list is under two entries: the
+                # name terms first spare it the lists of every person and user.
+                original_config = reorder_filter(env["SESAM_TEST_CONFIG"])
+                or_first_rows, text = ldap_bench(args.build, env,
+                                                 [generate.username(i) for i in sample],
+                                                 args.seconds)
+                print("user_filter with the name terms first:\n" + text, flush=True)
+                with open(env["SESAM_TEST_CONFIG"], "w") as f:
+                    f.write(original_config)
             with SmtpSink(workdir, describe=False) as smtp:
                 env.update(smtp.env())
                 with Web(workdir, env, threads=8,
@@ -265,7 +298,7 @@ def one_size(args, size, results):
             print(f"   done, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
                   flush=True)
         results.append({"size": size, "load": load["load"], "data_mib": load["data_mib"],
-                        "find": find_rows, "otp": median_run(otp_runs), "otp_runs": otp_runs,
+                        "find": find_rows, "find_or_first": or_first_rows, "otp": median_run(otp_runs), "otp_runs": otp_runs,
                         "rounds": rounds, "mail_waits": mail_waits})
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -278,15 +311,16 @@ def quantile(values, q):
 
 def rate_shares(first, r):
     """Each rate of r as a share of the same rate at the smallest size."""
-    def pool(result, threads):
-        rows = {row[0]: row for row in result["find"]}
+    def pool(result, threads, key):
+        rows = {row[0]: row for row in result[key]}
         return float(rows[threads][2]) if threads in rows else None
     shares = []
-    for threads in ("1", "8"):
-        small, large = pool(first, threads), pool(r, threads)
-        if small and large is not None:
-            shares.append(f"FindAccount {threads} thread{'s' if threads != '1' else ''} "
-                          f"{100 * large / small:.0f}%")
+    for key, what in (("find", ""), ("find_or_first", " (name terms first)")):
+        for threads in ("1", "8"):
+            small, large = pool(first, threads, key), pool(r, threads, key)
+            if small and large is not None:
+                shares.append(f"FindAccount{what} {threads} thread{'s' if threads != '1' else ''} "
+                              f"{100 * large / small:.0f}%")
     shares.append(f"GET otp {100 * r['otp']['rps'] / first['otp']['rps']:.0f}%")
     shares.append(f"reset round "
                   f"{100 * statistics.median(first['rounds']) / statistics.median(r['rounds']):.0f}%")
@@ -305,6 +339,8 @@ def main():
     parser.add_argument("--without-id-index", action="store_true")
     parser.add_argument("--samba-load", choices=("offline", "ldap"), default="offline")
     parser.add_argument("--load-connections", type=int, default=4)
+    parser.add_argument("--or-first", action="store_true",
+                        help="samba: FindAccount also with the user_filter's name terms first")
     parser.add_argument("--load-only", action="store_true",
                         help="load each size, print how long it took, measure nothing")
     args = parser.parse_args()
@@ -343,6 +379,13 @@ def main():
               f"{r['otp']['errors'] + r['otp']['bad_status']} | "
               f"{statistics.median(r['rounds']):.2f} ({quantile(r['rounds'], 0.9):.2f}) | "
               f"{statistics.median(r['mail_waits']):.2f} |")
+    if any(r["find_or_first"] for r in results):
+        print("\n| accounts | FindAccount, name terms first: 1 thread, pool (bare) /s | 8 threads |")
+        print("| ---: | ---: | ---: |")
+        for r in results:
+            find = {row[0]: row for row in r["find_or_first"]}
+            cell = lambda t: f"{find[t][2]} ({find[t][1]})" if t in find else "–"
+            print(f"| {r['size']} | {cell('1')} | {cell('8')} |")
     first = results[0]
     for r in results[1:]:
         print(f"\nAt {r['size']} accounts against {first['size']}: {rate_shares(first, r)} "
