@@ -192,9 +192,12 @@ def samba_school(args, size, workdir):
     def load_offline(samba):
         # The copy is Samba's own database, the server not yet started: one
         # ldbadd, one transaction, through Samba's module stack (objectGUID,
-        # the password hashes) with the copy's smb.conf.
+        # the password hashes) with the copy's smb.conf. batch_mode, as
+        # Samba's own provision and join use it: no sub-transaction per
+        # entry (measured: 4 000 accounts in 113 s instead of 205 s, 10 000
+        # took 722 s without it).
         start = time.monotonic()
-        subprocess.run(["ldbadd", "--configfile=" + samba.smb_conf,
+        subprocess.run(["ldbadd", "--configfile=" + samba.smb_conf, "-o", "batch_mode:1",
                         "-H", os.path.join(samba.dc, "private", "sam.ldb"), ldif],
                        check=True, capture_output=True)
         times["load"] = time.monotonic() - start
