@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""bench/scale/run.py [--build DIR] [--sizes 1000,100000,1000000] [--seconds 5]
-                     [--rounds 20] [--connections 64] [--repeat 3] [--without-id-index]
+"""bench/scale/run.py [--build DIR] [--directory slapd|samba] [--sizes 1000,100000,1000000]
+                     [--seconds 5] [--rounds 20] [--connections 64] [--repeat 3]
+                     [--without-id-index] [--samba-load offline|ldap] [--load-connections 4]
+                     [--or-first] [--load-only]
 
 How Sesam's rates follow the size of the directory (issue 15, item 5). For
 each size: a temp slapd (the test harness's: ppolicy, the Sesam schema) with
@@ -25,12 +27,30 @@ to show what an unindexed id lookup costs. A million accounts take about a
 minute to generate and load (slapadd: 18 s on the 2-core VM) and 1 GB under
 $TMPDIR: a benchmark, never CI. Prints Markdown tables for
 docs/PERFORMANCE.md; the numbers only mean something on a quiet machine.
+
+--directory samba (default sizes 1000,10000) does the same against the test
+Samba AD DC (tests/harness/sesam_harness/samba.py: it holds the machine-wide
+lock /tmp/sesam-samba.lock, so this waits for any test using Samba, and stops
+Samba after each size), with the harness's [ldap]: the AD filter on
+sAMAccountName/userPrincipalName, objectGUID as the id, unicodePwd over
+ldaps://. The school (generate.py --ad: mail, otherMailbox on every second
+account, a password, enabled) goes under OU=Pupils:
+  offline (default)  ldbadd into the copy of the template's sam.ldb before
+                     Samba starts, one process and one transaction, as the
+                     harness's seed does; the DC still derives every
+                     account's hashes and Kerberos keys from unicodePwd
+  ldap               ldapadd over ldaps:// as the domain's Administrator,
+                     --load-connections at once, into the running DC (to
+                     compare: Samba serves one request at a time, -M single)
+--or-first measures FindAccount a second time with the user_filter's
+(|(sAMAccountName=)(userPrincipalName=)) put before objectCategory and
+objectClass.
 """
 
 import argparse
+import contextlib
 import os
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -52,13 +72,16 @@ NEW_PASSWORD = "Zomer-Vakantie-2026!"
 # with the three indexes (104 MiB for 100 000), plus 0.3 KB of LDIF while
 # slapadd reads it; ask for three times that, mdb's growth is not linear.
 BYTES_PER_ACCOUNT = 4500
+# Samba: 152 MiB of sam.ldb.d at 10 000 accounts (21 MiB of it the template),
+# 13 KB an account, plus the LDIF (0.4 KB); with room.
+SAMBA_BYTES_PER_ACCOUNT = 20000
 
 
 def patched_config(original, max_size, id_index):
     """The harness's cn=config with olcDbMaxSize raised and, without
     id_index, no entryUUID index."""
-    def config_ldif(workdir, argon2, *args, **kwargs):
-        text = original(workdir, argon2, *args, **kwargs)
+    def config_ldif(*args, **kwargs):
+        text = original(*args, **kwargs)
         text = text.replace("olcDbMaxSize: 268435456", f"olcDbMaxSize: {max_size}")
         assert f"olcDbMaxSize: {max_size}" in text, "the harness's olcDbMaxSize moved"
         if not id_index:
@@ -90,18 +113,11 @@ def ldap_bench(build, env, users, seconds):
     return rows, out.stdout
 
 
-def one_size(args, size, results):
+@contextlib.contextmanager
+def slapd_school(args, size, workdir):
+    """A loaded slapd; yields its environment and what loading it took."""
     import sesam_harness.slapd as slapd_module
-    from sesam_harness.smtp import SmtpSink
-    from sesam_harness.web import Web
 
-    workdir = tempfile.mkdtemp(prefix=f"sesam-scale-{size}-")
-    free = shutil.disk_usage(workdir).free
-    if free < BYTES_PER_ACCOUNT * size:
-        print(f"skipping {size}: {free // 2**20} MiB free in {workdir}, "
-              f"{BYTES_PER_ACCOUNT * size // 2**20} MiB needed", flush=True)
-        shutil.rmtree(workdir, ignore_errors=True)
-        return
     original = slapd_module.config_ldif
     max_size = max(2**30, 8 * BYTES_PER_ACCOUNT * size)
     slapd_module.config_ldif = patched_config(original, max_size, not args.without_id_index)
@@ -110,7 +126,6 @@ def one_size(args, size, results):
         start = time.monotonic()
         generate.write(size, ldif)
         generated = time.monotonic() - start
-        env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
         with slapd_module.Slapd(workdir, people="") as slapd:
             # Offline, as an administrator loads a school: slapadd with the
             # server stopped, then the server on the same database.
@@ -123,17 +138,140 @@ def one_size(args, size, results):
             os.unlink(ldif)
             subprocess.run([slapd.control, "start"], check=True)
             # Blocks in use: the mdb file is as large as olcDbMaxSize, but sparse.
-            data_bytes = sum(os.stat(os.path.join(slapd.workdir, "data", f)).st_blocks * 512
-                             for f in os.listdir(os.path.join(slapd.workdir, "data")))
-            env.update(slapd.env())
+            yield slapd.env(), {"generated": generated, "load": loaded,
+                                "data_mib": blocks_mib(os.path.join(slapd.workdir, "data"))}
+    finally:
+        slapd_module.config_ldif = original
+
+
+def blocks_mib(directory):
+    return sum(os.stat(os.path.join(directory, f)).st_blocks * 512
+               for f in os.listdir(directory)) / 2**20
+
+
+def ldapadd_parallel(size, workdir, env, connections):
+    """The school over ldaps:// as the domain's Administrator, in
+    `connections` parts added at once; returns the seconds it took."""
+    parts = []
+    share = -(-size // connections)
+    for first in range(0, size, share):
+        path = os.path.join(workdir, f"school-{first}.ldif")
+        generate.write_ad(min(share, size - first), path, env["SESAM_TEST_LDAP_PEOPLE"],
+                          first=first)
+        parts.append(path)
+    tls = dict(os.environ, LDAPTLS_CACERT=env["SESAM_TEST_LDAP_CA_FILE"],
+               LDAPTLS_REQCERT="demand")
+    start = time.monotonic()
+    adds = [subprocess.Popen(["ldapadd", "-x", "-H", env["SESAM_TEST_LDAPS_URI"],
+                              "-D", env["SESAM_TEST_LDAP_ADMIN_DN"],
+                              "-w", env["SESAM_TEST_LDAP_ADMIN_PASSWORD"], "-f", path],
+                             env=tls, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for path in parts]
+    for add in adds:
+        _, err = add.communicate()
+        if add.returncode != 0:
+            raise RuntimeError(f"ldapadd failed ({add.returncode}): {err.decode()[-500:]}")
+    took = time.monotonic() - start
+    for path in parts:
+        os.unlink(path)
+    return took
+
+
+@contextlib.contextmanager
+def samba_school(args, size, workdir):
+    """A Samba AD DC of the harness (through its lock) with the school in
+    OU=Pupils; yields its environment and what loading it took."""
+    from sesam_harness.samba import Samba
+
+    ldif = os.path.join(workdir, "school.ldif")
+    times = {}
+    if args.samba_load == "offline":
+        start = time.monotonic()
+        generate.write_ad(size, ldif)
+        times["generated"] = time.monotonic() - start
+
+    def load_offline(samba):
+        # The copy is Samba's own database, the server not yet started: one
+        # ldbadd, one transaction, through Samba's module stack (objectGUID,
+        # the password hashes) with the copy's smb.conf. batch_mode, as
+        # Samba's own provision and join use it: no sub-transaction per
+        # entry (measured: 4 000 accounts in 113 s instead of 205 s, 10 000
+        # took 722 s without it).
+        start = time.monotonic()
+        subprocess.run(["ldbadd", "--configfile=" + samba.smb_conf, "-o", "batch_mode:1",
+                        "-H", os.path.join(samba.dc, "private", "sam.ldb"), ldif],
+                       check=True, capture_output=True)
+        times["load"] = time.monotonic() - start
+        os.unlink(ldif)
+
+    with Samba(workdir, before_start=load_offline if args.samba_load == "offline"
+               else None) as samba:
+        env = samba.env()
+        if args.samba_load == "ldap":
+            times["generated"] = 0.0
+            times["load"] = ldapadd_parallel(size, workdir, env, args.load_connections)
+        times["data_mib"] = blocks_mib(os.path.join(samba.dc, "private", "sam.ldb.d"))
+        yield env, times
+
+
+HARNESS_AD_FILTER = ("(&(objectCategory=person)(objectClass=user)"
+                     "(|(sAMAccountName={username})(userPrincipalName={username})))")
+OR_FIRST_AD_FILTER = ("(&(|(sAMAccountName={username})(userPrincipalName={username}))"
+                      "(objectCategory=person)(objectClass=user))")
+
+
+def reorder_filter(config):
+    """Puts the name terms of the Samba harness's user_filter first; returns
+    the file's text before."""
+    with open(config) as f:
+        text = f.read()
+    line = "user_filter = " + HARNESS_AD_FILTER + "\n"
+    assert line in text, "the Samba harness's user_filter changed: update run.py"
+    with open(config, "w") as f:
+        f.write(text.replace(line, "user_filter = " + OR_FIRST_AD_FILTER + "\n"))
+    return text
+
+
+def one_size(args, size, results):
+    from sesam_harness.smtp import SmtpSink
+    from sesam_harness.web import Web
+
+    workdir = tempfile.mkdtemp(prefix=f"sesam-scale-{size}-")
+    free = shutil.disk_usage(workdir).free
+    needed = (SAMBA_BYTES_PER_ACCOUNT if args.directory == "samba" else BYTES_PER_ACCOUNT) * size
+    if free < needed:
+        print(f"skipping {size}: {free // 2**20} MiB free in {workdir}, "
+              f"{needed // 2**20} MiB needed", flush=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return
+    school = samba_school if args.directory == "samba" else slapd_school
+    try:
+        env = dict(os.environ, SESAM_TEST_WORKDIR=workdir)
+        with school(args, size, workdir) as (directory_env, load):
+            env.update(directory_env)
             picks = random.Random(size).sample(range(size), min(size, 64 + args.rounds + 1))
             sample, round_accounts, otp_account = (picks[:64], picks[64:64 + args.rounds],
                                                    picks[-1])
-            print(f"== {size} accounts: generated in {generated:.0f} s, slapadd {loaded:.0f} s, "
-                  f"mdb {data_bytes / 2**20:.0f} MiB", flush=True)
+            print(f"== {size} accounts in {args.directory}: generated in {load['generated']:.0f} s, "
+                  f"loaded in {load['load']:.1f} s, data {load['data_mib']:.0f} MiB; "
+                  f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+            if args.load_only:
+                return
             find_rows, find_text = ldap_bench(args.build, env,
                                               [generate.username(i) for i in sample], args.seconds)
             print(find_text, flush=True)
+            or_first_rows = []
+            if args.directory == "samba" and args.or_first:
+                # Samba's ldb intersects an AND's indexed terms in the order
+                # written and stops once the list is under two entries: the
+                # name terms first spare it the lists of every person and user.
+                original_config = reorder_filter(env["SESAM_TEST_CONFIG"])
+                or_first_rows, text = ldap_bench(args.build, env,
+                                                 [generate.username(i) for i in sample],
+                                                 args.seconds)
+                print("user_filter with the name terms first:\n" + text, flush=True)
+                with open(env["SESAM_TEST_CONFIG"], "w") as f:
+                    f.write(original_config)
             with SmtpSink(workdir, describe=False) as smtp:
                 env.update(smtp.env())
                 with Web(workdir, env, threads=8,
@@ -161,11 +299,12 @@ def one_size(args, size, results):
                         assert done.status == 303, (done.status, done.body[:300])
                         rounds.append(time.monotonic() - start)
                         mail_waits.append(mailed - start)
-        results.append({"size": size, "slapadd": loaded, "mdb_mib": data_bytes / 2**20,
-                        "find": find_rows, "otp": median_run(otp_runs), "otp_runs": otp_runs,
+            print(f"   done, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+                  flush=True)
+        results.append({"size": size, "load": load["load"], "data_mib": load["data_mib"],
+                        "find": find_rows, "find_or_first": or_first_rows, "otp": median_run(otp_runs), "otp_runs": otp_runs,
                         "rounds": rounds, "mail_waits": mail_waits})
     finally:
-        slapd_module.config_ldif = original
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -174,16 +313,45 @@ def quantile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def rate_shares(first, r):
+    """Each rate of r as a share of the same rate at the smallest size."""
+    def pool(result, threads, key):
+        rows = {row[0]: row for row in result[key]}
+        return float(rows[threads][2]) if threads in rows else None
+    shares = []
+    for key, what in (("find", ""), ("find_or_first", " (name terms first)")):
+        for threads in ("1", "8"):
+            small, large = pool(first, threads, key), pool(r, threads, key)
+            if small and large is not None:
+                shares.append(f"FindAccount{what} {threads} thread{'s' if threads != '1' else ''} "
+                              f"{100 * large / small:.0f}%")
+    shares.append(f"GET otp {100 * r['otp']['rps'] / first['otp']['rps']:.0f}%")
+    shares.append(f"reset round "
+                  f"{100 * statistics.median(first['rounds']) / statistics.median(r['rounds']):.0f}%")
+    return ", ".join(shares)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(TOP, "build"))
-    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--directory", choices=("slapd", "samba"), default="slapd")
+    parser.add_argument("--sizes", help="default 1000,100000,1000000 (samba: 1000,10000)")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--without-id-index", action="store_true")
+    parser.add_argument("--samba-load", choices=("offline", "ldap"), default="offline")
+    parser.add_argument("--load-connections", type=int, default=4)
+    parser.add_argument("--or-first", action="store_true",
+                        help="samba: FindAccount also with the user_filter's name terms first")
+    parser.add_argument("--load-only", action="store_true",
+                        help="load each size, print how long it took, measure nothing")
     args = parser.parse_args()
+    if args.directory == "samba" and args.without_id_index:
+        parser.error("--without-id-index is for slapd: Samba's objectGUID index is built in")
+    if args.sizes is None:
+        args.sizes = "1000,10000" if args.directory == "samba" else "1000,100000,1000000"
     os.environ.setdefault("SESAM_FCGI", os.path.join(args.build, "web_cgi", "sesam-fcgi"))
     os.environ.setdefault("SESAM_WEB_DATADIR", os.path.join(args.build, "share", "sesam"))
     os.environ.setdefault("SESAM_LOCALEDIR", os.path.join(args.build, "locale"))
@@ -195,25 +363,36 @@ def main():
         one_size(args, size, results)
     if not results:
         return
-    index = "without the entryUUID index" if args.without_id_index else \
-        "indexes objectClass, uid, entryUUID (eq)"
-    print(f"\n| accounts ({index}) | slapadd s | mdb MiB | FindAccount 1 thread, pool (bare) /s "
+    if args.directory == "samba":
+        title = "accounts (Samba AD, indexes as provisioned)"
+        load = f"{'ldbadd' if args.samba_load == 'offline' else 'ldapadd'} s | sam.ldb MiB"
+    else:
+        title = "accounts (" + ("without the entryUUID index" if args.without_id_index else
+                                "indexes objectClass, uid, entryUUID (eq)") + ")"
+        load = "slapadd s | mdb MiB"
+    print(f"\n| {title} | {load} | FindAccount 1 thread, pool (bare) /s "
           f"| FindAccount 8 threads, pool (bare) /s | GET otp req/s ({args.connections} conn.) "
           f"| GET otp p99 ms | GET otp errors | reset round median s (p90) | of which waiting for the mail |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         find = {row[0]: row for row in r["find"]}
         cell = lambda t: f"{find[t][2]} ({find[t][1]})" if t in find else "–"
-        print(f"| {r['size']} | {r['slapadd']:.0f} | {r['mdb_mib']:.0f} | {cell('1')} | {cell('8')} "
+        print(f"| {r['size']} | {r['load']:.{0 if r['load'] >= 10 else 1}f} | {r['data_mib']:.0f} "
+              f"| {cell('1')} | {cell('8')} "
               f"| {r['otp']['rps']:.0f} | {r['otp']['p99']:.2f} | "
               f"{r['otp']['errors'] + r['otp']['bad_status']} | "
               f"{statistics.median(r['rounds']):.2f} ({quantile(r['rounds'], 0.9):.2f}) | "
               f"{statistics.median(r['mail_waits']):.2f} |")
+    if any(r["find_or_first"] for r in results):
+        print("\n| accounts | FindAccount, name terms first: 1 thread, pool (bare) /s | 8 threads |")
+        print("| ---: | ---: | ---: |")
+        for r in results:
+            find = {row[0]: row for row in r["find_or_first"]}
+            cell = lambda t: f"{find[t][2]} ({find[t][1]})" if t in find else "–"
+            print(f"| {r['size']} | {cell('1')} | {cell('8')} |")
     first = results[0]
     for r in results[1:]:
-        print(f"\nAt {r['size']} accounts against {first['size']}: GET otp "
-              f"{100 * r['otp']['rps'] / first['otp']['rps']:.0f}%, reset round "
-              f"{100 * statistics.median(first['rounds']) / statistics.median(r['rounds']):.0f}% "
+        print(f"\nAt {r['size']} accounts against {first['size']}: {rate_shares(first, r)} "
               f"of the rate (target: within 20%)")
 
 

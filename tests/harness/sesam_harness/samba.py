@@ -235,7 +235,11 @@ def port_in_use(port):
 
 
 class Samba:
-    def __init__(self, workdir):
+    def __init__(self, workdir, before_start=None):
+        """`before_start`: called with this Samba once the template is copied
+        to self.dc and self.smb_conf written, before samba starts: the time to
+        change sam.ldb offline (bench/scale/run.py loads a school with ldbadd)."""
+        self.before_start = before_start
         self.workdir = os.path.join(workdir, "samba")
         self.dc = os.path.join(self.workdir, "dc")
         self.process = None
@@ -346,6 +350,9 @@ class Samba:
                 pool_size = 4
                 """).format(ca=self.ca_file, bind=BIND_DN, pwfile=self.password_file,
                             people=PEOPLE))
+        if self.before_start is not None:
+            self.before_start(self)
+            started = time.monotonic()  # the ready time below is Samba's own
         self.process = common.start(["samba", "-i", "-M", "single", "-s", self.smb_conf],
                                     os.path.join(self.workdir, "samba.out"))
         # For the next holder of the lock, should this process die without
