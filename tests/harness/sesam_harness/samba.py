@@ -337,7 +337,7 @@ class Samba:
                 bind_dn = {bind}
                 bind_password_file = {pwfile}
                 base = {people}
-                user_filter = (&(objectCategory=person)(objectClass=user)(|(sAMAccountName={{username}})(userPrincipalName={{username}})))
+                user_filter = (&(|(sAMAccountName={{username}})(userPrincipalName={{username}}))(objectCategory=person)(objectClass=user))
                 name_attribute = givenName
                 mail_attributes = mail
                 coaccount_mail_attributes = otherMailbox

@@ -45,8 +45,8 @@ sesam::config::Config Config() {
   s.bind_password_file = Env("SESAM_TEST_LDAP_BIND_PASSWORD_FILE");
   s.base = Env("SESAM_TEST_LDAP_PEOPLE");
   s.user_filter =
-      "(&(objectCategory=person)(objectClass=user)"
-      "(|(sAMAccountName={username})(userPrincipalName={username})))";
+      "(&(|(sAMAccountName={username})(userPrincipalName={username}))"
+      "(objectCategory=person)(objectClass=user))";
   s.mail_attributes = {"mail"};
   s.coaccount_mail_attributes = {"otherMailbox"};
   s.password_mode = PasswordMode::kAd;
