@@ -199,21 +199,22 @@ def analyse(data, massif_path=None):
             "summary": summary, "leaks": leaks, "series": series}
 
 
-def minute_floors(series, offset):
-    """Per whole minute of the soak (soak seconds = process seconds - offset):
-    (minute, the least and the largest heap in use), in bytes. The least of
-    the 10 ms peaks is the heap between requests: what stays allocated."""
+def minute_floors(series, offset, end=None):
+    """Per whole minute of the soak (soak seconds = process seconds - offset,
+    up to `end` so that the shutdown stays out): (minute, the least and the
+    largest heap in use), in bytes. The least of the 10 ms peaks is the heap
+    between requests: what stays allocated."""
     minutes = {}
     for t, heap in series:
         minute = int((t - offset) // 60)
-        if minute < 0:
+        if minute < 0 or (end is not None and t - offset > end):
             continue
         low, high = minutes.get(minute, (heap, heap))
         minutes[minute] = (min(low, heap), max(high, heap))
     return [(m, lo, hi) for m, (lo, hi) in sorted(minutes.items())]
 
 
-def report(result, offset=0.0, every=5, warm_minutes=2, out=print):
+def report(result, offset=0.0, every=5, warm_minutes=2, end=None, out=print):
     """Prints the heap in use over time, the peak, the leaks at exit and the
     least-squares slope of the per-minute floor after the warm-up; returns
     that slope in bytes an hour (None without data)."""
@@ -221,7 +222,7 @@ def report(result, offset=0.0, every=5, warm_minutes=2, out=print):
     if not result["ok"]:
         out("heaptrack: no analysis: " + result["stderr"].strip())
         return None
-    floors = minute_floors(result["series"], offset)
+    floors = minute_floors(result["series"], offset, end)
     out(f"heap in use (heaptrack), per {every} minutes of the soak: least and most in a "
         "10 ms window, KiB")
     for start in range(0, floors[-1][0] + 1, every):
@@ -263,8 +264,10 @@ def main():
     parser.add_argument("--offset", type=float, default=0.0,
                         help="seconds from the process start to the soak's start")
     parser.add_argument("--every", type=int, default=5)
+    parser.add_argument("--end", type=float, default=None,
+                        help="the soak's length in seconds (leaves the shutdown out)")
     args = parser.parse_args()
-    report(analyse(args.data), offset=args.offset, every=args.every)
+    report(analyse(args.data), offset=args.offset, every=args.every, end=args.end)
 
 
 if __name__ == "__main__":

@@ -258,14 +258,16 @@ def run(args, web, sink, slapd, webtest):
     rows = []
     with open(args.out, "w", newline="") as f:
         out = csv.writer(f)
-        out.writerow(["seconds", "process"] + list(MEASURES))
+        out.writerow(["seconds", "process"] + list(MEASURES) + ["load1"])
         try:
             while time.monotonic() - start < args.minutes * 60:
                 t = time.monotonic() - start
+                with open("/proc/loadavg") as load:
+                    load1 = float(load.read().split()[0])
                 for i, pid in enumerate(pids):
-                    sample = proc_sample(pid)
+                    sample = dict(proc_sample(pid), load1=load1)
                     rows.append((t, i, sample))
-                    out.writerow([f"{t:.0f}", i] + [sample[m] for m in MEASURES])
+                    out.writerow([f"{t:.0f}", i] + [sample[m] for m in MEASURES] + [load1])
                 f.flush()
                 time.sleep(args.sample)
         finally:
@@ -285,6 +287,9 @@ def at(samples, t):
 def summarize(args, rows, pids, offset, heaptrack):
     warm = 120
     end = max(t for t, _, _ in rows)
+    loads = [s["load1"] for _, p, s in rows if p == 0]
+    print(f"machine load (1-minute load average; 2 cores): mean {sum(loads) / len(loads):.2f}, "
+          f"max {max(loads):.2f}")
     flat = True
     for i in range(len(pids)):
         everything = [(t, s) for t, p, s in rows if p == i]
@@ -308,13 +313,16 @@ def summarize(args, rows, pids, offset, heaptrack):
                 # anonymous memory: its heap is judged below instead.
                 flat &= slope < 1024
     if heaptrack is not None:
+        print(f"heaptrack: sesam-fcgi 0 started {offset:.1f} s before the soak (--offset), "
+              f"the soak lasted {end:.0f} s (--end)")
         print("heaptrack: waiting for the interpreter, then heaptrack_print ...", flush=True)
         if not heaptrack.finish():
             print(f"heaptrack: no complete recording (see {heaptrack.log})")
             flat = False
         else:
             slope = heapprofile.report(heapprofile.analyse(heaptrack.data), offset=offset,
-                                       every=args.report_every, warm_minutes=warm // 60)
+                                       every=args.report_every, warm_minutes=warm // 60,
+                                       end=end)
             print(f"heaptrack: recording kept in {heaptrack.data}")
             # A leak of 1.5 bytes a request at this load grows the heap by
             # about 256 KiB an hour.
