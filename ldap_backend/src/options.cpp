@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "connect.h"
 #include "handles.h"
 #include "sesam/posix.h"
 
@@ -58,15 +59,6 @@ Status CheckCaFile(const std::string& path) {
                                 "the directory's certificate could not be verified");
   }
   return Status::Ok();
-}
-
-std::string JoinUris(const std::vector<std::string>& uris) {
-  std::string out;
-  for (const auto& uri : uris) {
-    if (!out.empty()) out += ' ';
-    out += uri;
-  }
-  return out;
 }
 
 }  // namespace

@@ -20,22 +20,14 @@ import threading
 import time
 import unittest
 
-from webtest import ENV, Browser, Mailbox, add_account, ldap_control, link_of, link_path, run_tests
+from webtest import (ENV, Browser, Mailbox, add_account, ldap_control, link_of, link_path,
+                     run_tests, wait_for)
 from sesam_harness.web import Web
 
 CANNOT_OPEN = "LDAP: cannot open a connection"
 TIMEOUT = 5.0  # [ldap] timeout here: the longest backoff (5 s) is waited out
 NETWORK_TIMEOUT = 2.0  # the harness's [ldap] network_timeout
 
-
-def wait_for(predicate, what, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class LdapBackoff(unittest.TestCase):

@@ -19,22 +19,13 @@ import time
 import unittest
 
 from webtest import (ENV, OLD_PASSWORD, Browser, Mailbox, add_account, binds, ldap_control,
-                     link_of, link_path, run_tests)
+                     link_of, link_path, run_tests, wait_for)
 from sesam_harness.web import Web
 
 NEW_PASSWORD = "Zomer-Vakantie-2026!"
 NOT_CHANGED = "Er werd niets gewijzigd"  # nl: "Nothing was changed"
 UNCONFIRMED = "We konden de wijziging niet bevestigen"
 
-
-def wait_for(predicate, what, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class FaultProxy:

@@ -14,22 +14,13 @@ import subprocess
 import time
 import unittest
 
-from webtest import ENV, Browser, Mailbox, add_account, run_tests
+from webtest import ENV, Browser, Mailbox, add_account, run_tests, wait_for
 from sesam_harness.smtp import rcpt_answers, set_sink_mode
 from sesam_harness.web import Web
 
 FAST_RETRY = {("mail", "retry_delay"): "200ms", ("mail", "retry_max_delay"): "400ms",
               ("mail", "attempts"): "3", ("web", "account_limit"): "1/1h"}
 
-
-def wait_for(predicate, what, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def reset_rounds(dn):

@@ -32,7 +32,7 @@ import uuid
 
 import ldap
 
-from webtest import Browser, link_of, link_path, run_tests
+from webtest import Browser, link_of, link_path, run_tests, wait_for
 from sesam_harness.replicated import MultiProvider
 from sesam_harness.slapd import ADMIN_DN, ADMIN_PASSWORD, PEOPLE
 from sesam_harness.web import Web
@@ -42,15 +42,6 @@ MEASURE = int(ENV.get("SESAM_REPLICATION_MEASURE", "0"))
 PASSWORDS = ["Zomer-Vakantie-2026!", "Winter-Sneeuwpop-2027?"]
 OLD_PASSWORD = "Oud-Wachtwoord-1"
 
-
-def wait_for(predicate, what, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Site:

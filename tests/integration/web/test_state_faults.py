@@ -15,7 +15,7 @@ import subprocess
 import time
 import unittest
 
-from webtest import ENV, Browser, Mailbox, add_account, run_tests
+from webtest import ENV, Browser, Mailbox, add_account, run_tests, wait_for
 from sesam_harness.web import Web
 
 
@@ -35,15 +35,6 @@ def reset_rounds(dn):
     match = re.search(r"^sesamResetRounds: (.*)$", out, re.M)
     return match.group(1) if match else ""
 
-
-def wait_for(predicate, what, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @unittest.skipUnless(os.geteuid() == 0, "mount namespaces need root")

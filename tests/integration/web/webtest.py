@@ -228,6 +228,18 @@ def access_log():
         return f.read()
 
 
+def wait_for(predicate, what, timeout=30.0, interval=0.02):
+    """The first true value of predicate(), polled every `interval` seconds;
+    AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def run_tests():
     import unittest
     unittest.main(module="__main__", verbosity=2)
