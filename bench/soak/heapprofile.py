@@ -234,7 +234,7 @@ def report(result, offset=0.0, every=5, warm_minutes=2, end=None, out=print):
     after = [(m * 60.0, lo) for m, lo, _ in floors if m >= warm_minutes]
     # The last minute may be the shutdown: leave it out of the trend.
     after = after[:-1] if len(after) > 2 else after
-    slope = _slope(after)
+    slope = slope_per_hour(after)
     peak = max(h for _, h in result["series"])
     out(f"heap peak {peak / KIB:.1f} KiB; least heap per minute after the warm-up: first "
         f"{after[0][1] / KIB:.1f} KiB, last {after[-1][1] / KIB:.1f} KiB, "
@@ -248,7 +248,8 @@ def report(result, offset=0.0, every=5, warm_minutes=2, end=None, out=print):
     return slope
 
 
-def _slope(points):
+def slope_per_hour(points):
+    """Least-squares slope of (seconds, value) points, per hour."""
     n = len(points)
     if n < 2:
         return 0.0

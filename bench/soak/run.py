@@ -90,17 +90,6 @@ def process_age(pid):
     return uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
 
 
-def slope_per_hour(points):
-    """Least-squares slope of (seconds, value) points, per hour."""
-    n = len(points)
-    if n < 2:
-        return 0.0
-    mx = sum(t for t, _ in points) / n
-    my = sum(v for _, v in points) / n
-    den = sum((t - mx) ** 2 for t, _ in points)
-    return 0.0 if den == 0 else sum((t - mx) * (v - my) for t, v in points) / den * 3600
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(TOP, "build"))
@@ -303,7 +292,7 @@ def summarize(args, rows, pids, offset, heaptrack):
                   f"{at(everything, end / 2)[measure]:>9} {at(everything, end)[measure]:>9}")
         for measure in MEASURES:
             values = [s[measure] for _, s in mine]
-            slope = slope_per_hour([(t, s[measure]) for t, s in mine])
+            slope = heapprofile.slope_per_hour([(t, s[measure]) for t, s in mine])
             print(f"{label} {measure}: after warm-up {values[0]}, max {max(values)}, "
                   f"last {values[-1]}, slope {slope:+.1f}/h")
             if measure in ("fds", "threads"):
